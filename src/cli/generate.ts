@@ -1,0 +1,5 @@
+import { Command } from 'commander';
+
+export function generateCommand(): Command {
+  return new Command('generate');
+}

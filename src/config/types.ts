@@ -1,0 +1,58 @@
+/** The validated plugin configuration. After loadConfig returns one, its fields are trusted. */
+export interface Config {
+  stats: StatsSettings;
+  intervalMs: number;
+  rise: number;
+  fall: number;
+  disableFile?: string;
+  onStatsError: 'withdraw' | 'hold';
+  /** With onStatsError "hold": how long a failing stats source may keep the last state. */
+  staleMs: number;
+  services: ServiceConfig[];
+}
+
+export interface StatsSettings {
+  /** unix:/path, tcp://host:port, http(s)://…, or file:/path.csv */
+  source: string;
+  timeoutMs: number;
+  username?: string;
+  passwordFile?: string;
+  passwordEnv?: string;
+  caFile?: string;
+  insecure?: boolean;
+}
+
+export interface RouteAttributes {
+  med?: number;
+  localPreference?: number;
+  communities?: string[];
+  largeCommunities?: string[];
+  asPath?: number[];
+}
+
+export interface ServiceConfig extends RouteAttributes {
+  name: string;
+  prefixes: string[];
+  nextHop: string;
+  /** Peer addresses the commands are limited to; empty means every neighbor that lists the process. */
+  neighbors: string[];
+  health: HealthRule;
+  onDown: 'withdraw' | DegradePolicy;
+}
+
+export interface DegradePolicy extends RouteAttributes {
+  /** Withdraw once the service has been degraded this long. */
+  withdrawAfterMs?: number;
+}
+
+export interface HealthRule {
+  backends: string[];
+  mode: 'all' | 'any';
+  minUp?: number;
+  minUpPercent?: number;
+  /** Higher thresholds needed to come back up (capacity hysteresis). */
+  recoverMinUp?: number;
+  recoverMinUpPercent?: number;
+  countBackup: boolean;
+  frontend?: string;
+}
