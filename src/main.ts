@@ -28,4 +28,5 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+// Ends lingering sockets and timers of a finished command; stdout to a pipe or file is written synchronously.
+void main().then(() => process.exit());

@@ -1,12 +1,24 @@
 import { Command } from 'commander';
+import { dryRunCommand } from './dry-run.js';
 import { generateCommand } from './generate.js';
+import { replayCommand } from './replay.js';
+import { runCommand } from './run.js';
+import { schemaCommand } from './schema.js';
+import { validateCommand } from './validate.js';
 
-/** The whole CLI. main.ts runs it; tests may run it too. */
+/** The whole CLI. main.ts runs it. */
 export function buildProgram(): Command {
   const program = new Command('exabgp-anycast')
     .description('Announce anycast prefixes through ExaBGP only while HAProxy has enough healthy backends.')
-    .showHelpAfterError()
+    .showHelpAfterError('(add --help for usage and examples)')
     .exitOverride();
+  program.addCommand(runCommand());
+  program.addCommand(dryRunCommand());
+  program.addCommand(replayCommand());
+  program.addCommand(validateCommand());
   program.addCommand(generateCommand());
+  program.addCommand(schemaCommand());
+  // addCommand does not pass these settings down; tests and scripts rely on both.
+  for (const command of program.commands) command.exitOverride().showHelpAfterError('(add --help for usage and examples)');
   return program;
 }

@@ -1,0 +1,91 @@
+import { Command } from 'commander';
+import { validateConfig } from '../config/load-config.js';
+import { readConfigFile } from '../config/read-config-file.js';
+import type { Config } from '../config/types.js';
+import { runPlugin } from '../engine/poll-loop.js';
+import { PluginError } from '../errors.js';
+import { createLogger } from '../log/logger.js';
+import { logOptions, type LogOptions } from './log-options.js';
+
+interface RunFlags extends LogOptions {
+  config?: string;
+  stats?: string;
+  backend?: string[];
+  prefix?: string[];
+  name: string;
+  nextHop?: string;
+  asPath?: number[];
+  minUp?: number;
+  intervalMs?: number;
+  rise?: number;
+  fall?: number;
+  timeoutMs?: number;
+  disableFile?: string;
+}
+
+const integer = (flag: string) => (value: string) => {
+  if (!/^\d+$/.test(value)) throw new PluginError('ERR_USAGE', `${flag} takes a whole number, got "${value}"`);
+  return Number(value);
+};
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function runCommand(): Command {
+  const command = new Command('run')
+    .description('Run as an ExaBGP API process: poll HAProxy, write announce/withdraw lines to stdout, log to stderr.')
+    .option('-c, --config <file>', 'JSON config file (see `exabgp-anycast schema`)')
+    .option('--stats <source>', 'one-service mode: unix:/path, tcp://host:port, http(s)://…;csv or file:/path.csv')
+    .option('--backend <name>', 'one-service mode: HAProxy backend to watch (repeatable)', collect)
+    .option('--prefix <prefix>', 'one-service mode: prefix to announce (repeatable)', collect)
+    .option('--name <name>', 'one-service mode: service name in logs', 'anycast')
+    .option('--next-hop <ip|self>', 'one-service mode: next hop (default self)')
+    .option('--as-path <asns>', 'one-service mode: AS path, comma-separated, e.g. 65010,65010,65010', (v: string) => v.split(',').map((a) => integer('--as-path')(a.trim())))
+    .option('--min-up <n>', 'one-service mode: servers that must be up', integer('--min-up'))
+    .option('--interval-ms <ms>', 'one-service mode: poll interval', integer('--interval-ms'))
+    .option('--rise <n>', 'one-service mode: healthy polls before announcing', integer('--rise'))
+    .option('--fall <n>', 'one-service mode: unhealthy polls before withdrawing', integer('--fall'))
+    .option('--timeout-ms <ms>', 'one-service mode: stats read timeout', integer('--timeout-ms'))
+    .option('--disable-file <path>', 'one-service mode: maintenance file; while it exists the prefix is withdrawn');
+  logOptions(command)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  exabgp-anycast run --config /etc/exabgp-anycast/exabgp-anycast.json
+  exabgp-anycast run --stats unix:/run/haproxy/admin.sock --backend http_back --prefix 9.9.9.9/32 --as-path 65010,65010,65010
+
+In exabgp.conf:
+  process anycast { run /usr/bin/node /usr/local/lib/exabgp-anycast/exabgp-anycast.js run --config /etc/exabgp-anycast/exabgp-anycast.json; encoder json; }
+
+Signals: SIGTERM/SIGINT withdraw and exit, SIGHUP reloads the config, SIGUSR1 polls now.`,
+    )
+    .action(async (flags: RunFlags) => {
+      const log = createLogger(flags.logFormat, flags.logLevel);
+      const loadConfig = flags.config !== undefined ? () => readConfigFile(flags.config as string) : () => configFromFlags(flags);
+      process.exitCode = await runPlugin({ loadConfig, log });
+    });
+  return command;
+}
+
+function configFromFlags(flags: RunFlags): Config {
+  if (flags.stats === undefined || !flags.backend?.length || !flags.prefix?.length) {
+    throw new PluginError('ERR_USAGE', 'run needs --config FILE, or --stats, --backend and --prefix for a single service');
+  }
+  const settings = {
+    stats: { source: flags.stats, timeoutMs: flags.timeoutMs },
+    intervalMs: flags.intervalMs,
+    rise: flags.rise,
+    fall: flags.fall,
+    disableFile: flags.disableFile,
+    services: [
+      {
+        name: flags.name,
+        prefixes: flags.prefix,
+        nextHop: flags.nextHop,
+        asPath: flags.asPath,
+        health: { backends: flags.backend, minUp: flags.minUp },
+      },
+    ],
+  };
+  // undefined flags must not reach the schema (they would hide its defaults).
+  return validateConfig(JSON.parse(JSON.stringify(settings)), 'command line');
+}

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import type { HealthRule, ServiceConfig } from '../../../src/config/types.js';
+import type { ServerStat, StatsSnapshot } from '../../../src/haproxy/parse-stats-csv.js';
+import { evaluateService } from '../../../src/health/evaluate-service.js';
+
+function service(health: Partial<HealthRule>): ServiceConfig {
+  return {
+    name: 'www',
+    prefixes: ['198.18.0.10/32'],
+    nextHop: 'self',
+    neighbors: [],
+    onDown: 'withdraw',
+    health: { backends: ['be_app'], mode: 'all', countBackup: false, ...health },
+  };
+}
+
+const server = (name: string, status: string, extra: Partial<ServerStat> = {}): ServerStat => ({
+  name,
+  status,
+  checkStatus: 'L7OK',
+  backup: false,
+  ...extra,
+});
+
+function snapshot(backends: Record<string, ServerStat[]>, frontends: Record<string, string> = {}): StatsSnapshot {
+  return {
+    backends: new Map(Object.entries(backends).map(([name, servers]) => [name, { name, status: 'UP', servers }])),
+    frontends: new Map(Object.entries(frontends).map(([name, status]) => [name, { name, status }])),
+  };
+}
+
+describe('evaluateService', () => {
+  it('is healthy with one server up by default, and says how many are up', () => {
+    const result = evaluateService(service({}), snapshot({ be_app: [server('s1', 'UP'), server('s2', 'DOWN')] }), true);
+    expect(result).toMatchObject({ healthy: true, reason: 'be_app: 1/2 servers up, need ≥ 1' });
+  });
+
+  it('is unhealthy when no server is up', () => {
+    const result = evaluateService(service({ minUp: 1 }), snapshot({ be_app: [server('s1', 'DOWN'), server('s2', 'MAINT')] }), true);
+    expect(result).toMatchObject({ healthy: false, reason: 'be_app: 0/2 servers up, need ≥ 1' });
+  });
+
+  it.each([
+    ['UP 1/3 (going down) counts as up', server('s', 'UP 1/3'), 1],
+    ['DOWN 1/2 (going up) does not count', server('s', 'DOWN 1/2'), 0],
+    ['UP before its first check (INI) does not count', server('s', 'UP', { checkStatus: 'INI' }), 0],
+    ['no check counts as up', server('s', 'no check', { checkStatus: '' }), 1],
+    ['DRAIN does not count', server('s', 'DRAIN'), 0],
+    ['NOLB does not count', server('s', 'NOLB'), 0],
+    ['MAINT (via other/srv) does not count', server('s', 'MAINT (via other/srv)'), 0],
+  ])('%s', (_title, stat, up) => {
+    expect(evaluateService(service({}), snapshot({ be_app: [stat] }), true).backends[0]?.up).toBe(up);
+  });
+
+  it('ignores backup servers unless countBackup is set', () => {
+    const stats = snapshot({ be_app: [server('s1', 'DOWN'), server('b1', 'UP', { backup: true })] });
+    expect(evaluateService(service({}), stats, true).healthy).toBe(false);
+    expect(evaluateService(service({ countBackup: true }), stats, true)).toMatchObject({ healthy: true, reason: 'be_app: 1/2 servers up, need ≥ 1' });
+  });
+
+  it('treats a backend missing from the stats as unhealthy and says so', () => {
+    const result = evaluateService(service({ backends: ['be_gone'] }), snapshot({ be_app: [server('s1', 'UP')] }), true);
+    expect(result).toMatchObject({ healthy: false, reason: 'be_gone: not found in HAProxy stats' });
+  });
+
+  it('applies a percentage threshold', () => {
+    const stats = snapshot({ be_app: [server('s1', 'UP'), server('s2', 'DOWN'), server('s3', 'DOWN')] });
+    expect(evaluateService(service({ minUpPercent: 50 }), stats, true)).toMatchObject({ healthy: false, reason: 'be_app: 1/3 servers up, need ≥ 50%' });
+    expect(evaluateService(service({ minUpPercent: 33 }), stats, true).healthy).toBe(true);
+  });
+
+  it('needs the higher recover level to come back, but only the lower one to stay up', () => {
+    const rule = { minUp: 1, recoverMinUp: 2 };
+    const stats = snapshot({ be_app: [server('s1', 'UP'), server('s2', 'DOWN')] });
+    expect(evaluateService(service(rule), stats, true).healthy).toBe(true);
+    expect(evaluateService(service(rule), stats, false)).toMatchObject({ healthy: false, reason: 'be_app: 1/2 servers up, need ≥ 2' });
+  });
+
+  it('requires every backend in mode all and one in mode any', () => {
+    const stats = snapshot({ a: [server('s1', 'UP')], b: [server('s1', 'DOWN')] });
+    expect(evaluateService(service({ backends: ['a', 'b'], mode: 'all' }), stats, true)).toMatchObject({
+      healthy: false,
+      reason: 'a: 1/1 servers up, need ≥ 1; b: 0/1 servers up, need ≥ 1',
+    });
+    expect(evaluateService(service({ backends: ['a', 'b'], mode: 'any' }), stats, true).healthy).toBe(true);
+  });
+
+  it('requires the frontend to be OPEN when one is named', () => {
+    const rule = { frontend: 'fe_www' };
+    const backends = { be_app: [server('s1', 'UP')] };
+    expect(evaluateService(service(rule), snapshot(backends, { fe_www: 'OPEN' }), true).healthy).toBe(true);
+    expect(evaluateService(service(rule), snapshot(backends, { fe_www: 'STOP' }), true)).toMatchObject({
+      healthy: false,
+      reason: 'be_app: 1/1 servers up, need ≥ 1; frontend fe_www: STOP, need OPEN',
+    });
+  });
+
+  it('treats an empty backend as unhealthy', () => {
+    expect(evaluateService(service({}), snapshot({ be_app: [] }), true).healthy).toBe(false);
+  });
+});
