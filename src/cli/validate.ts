@@ -1,0 +1,63 @@
+import { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { configWarnings } from '../config/config-warnings.js';
+import { readConfigFile } from '../config/read-config-file.js';
+import type { Config } from '../config/types.js';
+import { PluginError } from '../errors.js';
+import { readSnapshot } from '../haproxy/read-snapshot.js';
+import { createStatsSource } from '../haproxy/stats-source.js';
+import { configOption } from './config-option.js';
+
+interface ValidateFlags {
+  config: string;
+  connect?: boolean;
+}
+
+export function validateCommand(): Command {
+  return new Command('validate')
+    .description('Check a config: schema, meaning (prefixes, thresholds, AS paths), and optionally the live stats source.')
+    .addOption(configOption())
+    .option('--connect', 'also read the stats source once and check that every configured backend and frontend exists')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 valid (warnings allowed), 1 invalid. Every problem names its JSON path.
+
+Examples:
+  exabgp-anycast validate --config /etc/exabgp-anycast/exabgp-anycast.json
+  exabgp-anycast validate --config exabgp-anycast.json --connect`,
+    )
+    .action(async (flags: ValidateFlags) => {
+      const config = readConfigFile(flags.config);
+      const warnings = [...configWarnings(config), ...environmentWarnings(config)];
+      if (flags.connect) {
+        const missing = await missingInStats(config);
+        if (missing.length > 0) {
+          throw new PluginError('ERR_CONFIG_INVALID', `${flags.config}: not found in the stats of ${config.stats.source}:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
+        }
+      }
+      for (const warning of warnings) process.stdout.write(`warning: ${warning}\n`);
+      const checked = flags.connect ? ', every backend and frontend found in the stats source' : '';
+      process.stdout.write(`${flags.config}: valid, ${config.services.length} service(s)${checked}\n`);
+    });
+}
+
+function environmentWarnings(config: Config): string[] {
+  if (config.disableFile === undefined || existsSync(dirname(config.disableFile))) return [];
+  return [`/disableFile: folder ${dirname(config.disableFile)} does not exist, so the maintenance file cannot be created; mkdir -p it`];
+}
+
+/** Backends and frontends the config names that the live stats do not have. */
+async function missingInStats(config: Config): Promise<string[]> {
+  const snapshot = await readSnapshot(createStatsSource(config.stats));
+  return config.services.flatMap((service, i) => [
+    ...service.health.backends
+      .map((name, j) => [name, j] as const)
+      .filter(([name]) => !snapshot.backends.has(name))
+      .map(([name, j]) => `/services/${i}/health/backends/${j}: backend "${name}" (HAProxy has: ${[...snapshot.backends.keys()].join(', ') || 'none'})`),
+    ...(service.health.frontend !== undefined && !snapshot.frontends.has(service.health.frontend)
+      ? [`/services/${i}/health/frontend: frontend "${service.health.frontend}" (HAProxy has: ${[...snapshot.frontends.keys()].join(', ') || 'none'})`]
+      : []),
+  ]);
+}
