@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { version } from '../../package.json';
 import { dryRunCommand } from './dry-run.js';
 import { generateCommand } from './generate.js';
 import { replayCommand } from './replay.js';
@@ -10,6 +11,7 @@ import { validateCommand } from './validate.js';
 export function buildProgram(): Command {
   const program = new Command('exabgp-anycast')
     .description('Announce anycast prefixes through ExaBGP only while HAProxy has enough healthy backends.')
+    .version(version)
     .showHelpAfterError('(add --help for usage and examples)')
     .exitOverride();
   program.addCommand(runCommand());
