@@ -1,0 +1,193 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bundlePath } from '../support/plugin-process.js';
+
+const fixture = (name: string) => new URL(`../fixtures/haproxy/${name}`, import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'operator-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function cli(...args: string[]) {
+  const result = spawnSync(process.execPath, [bundlePath, ...args], { encoding: 'utf8', timeout: 20_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function configFile(overrides: Record<string, unknown> = {}, service: Record<string, unknown> = {}): string {
+  const path = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
+  const config = {
+    stats: { source: `file:${fixture('2.6-all-up.csv')}`, timeoutMs: 500 },
+    intervalMs: 1000,
+    rise: 2,
+    fall: 2,
+    services: [{ name: 'www', prefixes: ['198.18.0.10/32'], asPath: [65010, 65010, 65010], health: { backends: ['be_app'] }, ...service }],
+    ...overrides,
+  };
+  writeFileSync(path, JSON.stringify(config));
+  return path;
+}
+
+describe('dry-run', () => {
+  it('prints a table with the verdict, the reason and the exact lines run would write', () => {
+    const { code, stdout } = cli('dry-run', '--config', configFile());
+    expect(code).toBe(0);
+    expect(stdout).toContain('SERVICE  VERDICT  BACKEND  UP   ENOUGH');
+    expect(stdout).toContain('www      UP       be_app   3/3  yes');
+    expect(stdout).toContain('www: up — be_app: 3/3 servers up, need ≥ 1');
+    expect(stdout).toContain('  announce route 198.18.0.10/32 next-hop self as-path [ 65010 65010 65010 ]');
+  });
+
+  it('reads another source with --stats and prints one JSON object with --json', () => {
+    const { code, stdout } = cli('dry-run', '--config', configFile(), '--stats', `file:${fixture('2.6-all-down.csv')}`, '--json');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
+      services: [
+        {
+          name: 'www',
+          state: 'down',
+          reason: 'be_app: 0/3 servers up, need ≥ 1',
+          backends: [{ backend: 'be_app', found: true, up: 0, total: 3, enough: false }],
+          commands: ['withdraw route 198.18.0.10/32 next-hop self'],
+        },
+      ],
+    });
+  });
+
+  it('shows the degraded announce for a service that degrades instead of withdrawing', () => {
+    const config = configFile({}, { onDown: { asPath: [65010, 65010, 65010, 65010, 65010] } });
+    const { stdout } = cli('dry-run', '--config', config, '--stats', `file:${fixture('2.6-all-down.csv')}`, '--json');
+    expect(JSON.parse(stdout).services[0].commands).toEqual(['announce route 198.18.0.10/32 next-hop self as-path [ 65010 65010 65010 65010 65010 ]']);
+  });
+
+  it('says disabled while the maintenance file exists', () => {
+    const maintenance = join(dir, 'maintenance');
+    writeFileSync(maintenance, '');
+    const { stdout } = cli('dry-run', '--config', configFile({ disableFile: maintenance }), '--json');
+    rmSync(maintenance);
+    expect(JSON.parse(stdout).services[0]).toMatchObject({ state: 'disabled', commands: ['withdraw route 198.18.0.10/32 next-hop self'] });
+  });
+
+  it('exits 2 with the reason when the stats source is not a stats CSV', () => {
+    const { code, stderr } = cli('dry-run', '--config', configFile(), '--stats', `file:${fixture('2.6-401.html')}`);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/2\.6-401\.html/);
+  });
+
+  it('exits 2 when the stats source cannot be read', () => {
+    const { code, stderr } = cli('dry-run', '--config', configFile(), '--stats', 'unix:/nonexistent/admin.sock');
+    expect(code).toBe(2);
+    expect(stderr).toContain('unix:/nonexistent/admin.sock');
+  });
+
+  it('exits 1 for an invalid config', () => {
+    const { code, stderr } = cli('dry-run', '--config', configFile({ rise: 0 }));
+    expect(code).toBe(1);
+    expect(stderr).toContain('/rise: must be >= 1 (got 0)');
+  });
+});
+
+describe('replay', () => {
+  const timeline = ['2.6-all-up.csv', '2.6-all-up.csv', '2.6-one-down.csv', '2.6-all-down.csv', '2.6-all-down.csv', '2.6-all-up.csv', '2.6-all-up.csv'].map(fixture);
+
+  it('prints each command at the poll that emits it, start-up withdraws as #0', () => {
+    const { code, stdout, stderr } = cli('replay', '--config', configFile(), ...timeline);
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      [
+        '#0 withdraw route 198.18.0.10/32 next-hop self',
+        '#2 announce route 198.18.0.10/32 next-hop self as-path [ 65010 65010 65010 ]',
+        '#5 withdraw route 198.18.0.10/32 next-hop self',
+        '#7 announce route 198.18.0.10/32 next-hop self as-path [ 65010 65010 65010 ]',
+        '',
+      ].join('\n'),
+    );
+    expect(stderr).toContain('#5 warn www: falling → down (be_app: 0/3 servers up, need ≥ 1); withdraw 198.18.0.10/32');
+  });
+
+  it('prints JSON lines with --json', () => {
+    const { stdout } = cli('replay', '--config', configFile(), '--json', ...timeline.slice(0, 2));
+    expect(stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
+      { poll: 0, service: 'www', state: 'init', command: 'withdraw route 198.18.0.10/32 next-hop self' },
+      { poll: 2, service: 'www', state: 'up', command: 'announce route 198.18.0.10/32 next-hop self as-path [ 65010 65010 65010 ]' },
+    ]);
+  });
+
+  it('runs the degrade timer on the simulated clock', () => {
+    const config = configFile({ rise: 1, fall: 1 }, { onDown: { asPath: [65010, 65010, 65010, 65010], withdrawAfterMs: 2000 } });
+    const down = fixture('2.6-all-down.csv');
+    const { stdout } = cli('replay', '--config', config, fixture('2.6-all-up.csv'), down, down, down);
+    expect(stdout.trim().split('\n')).toEqual([
+      '#0 withdraw route 198.18.0.10/32 next-hop self',
+      '#1 announce route 198.18.0.10/32 next-hop self as-path [ 65010 65010 65010 ]',
+      '#2 announce route 198.18.0.10/32 next-hop self as-path [ 65010 65010 65010 65010 ]',
+      '#4 withdraw route 198.18.0.10/32 next-hop self',
+    ]);
+  });
+
+  it('treats an unreadable snapshot as a failed poll, as run would', () => {
+    const { code, stdout } = cli('replay', '--config', configFile({ rise: 1, fall: 1 }), fixture('2.6-all-up.csv'), fixture('2.6-401.html'));
+    expect(code).toBe(0);
+    expect(stdout.trim().split('\n').at(-1)).toBe('#2 withdraw route 198.18.0.10/32 next-hop self');
+  });
+});
+
+describe('validate', () => {
+  it('says valid and exits 0, with warnings that name the JSON path', () => {
+    const { code, stdout } = cli('validate', '--config', configFile({ stats: { source: 'unix:/run/haproxy/admin.sock', timeoutMs: 5000 } }));
+    expect(code).toBe(0);
+    expect(stdout).toContain('warning: /stats/timeoutMs: 5000 ms is not below intervalMs (1000 ms)');
+    expect(stdout).toMatch(/valid, 1 service\(s\)/);
+  });
+
+  it.each([
+    ['a prefix claimed by two services', { services: [
+      { name: 'a', prefixes: ['198.18.0.10/32'], health: { backends: ['be_app'] } },
+      { name: 'b', prefixes: ['198.18.0.10/32'], health: { backends: ['be_app'] } },
+    ] }, '/services/1/prefixes/0: 198.18.0.10/32 is already announced by service "a"'],
+    ['a prefix with host bits', { services: [{ name: 'a', prefixes: ['198.18.0.10/24'], health: { backends: ['be_app'] } }] }, 'use the network address (e.g. 198.18.0.0/24)'],
+    ['a stats source that is not a URL', { stats: { source: 'http://' } }, '/stats/source: "http://" is not a valid URL'],
+  ])('rejects %s and exits 1', (_title, overrides, message) => {
+    const { code, stderr } = cli('validate', '--config', configFile(overrides));
+    expect(code).toBe(1);
+    expect(stderr).toContain(message);
+  });
+
+  it.each([
+    ['a prepend that mixes ASNs', {}, { asPath: [65010, 65020] }, '/services/0/asPath: [ 65010 65020 ] mixes ASNs'],
+    ['a slow failover', { fall: 100, intervalMs: 1000 }, {}, '/fall: fall × intervalMs = 100000 ms'],
+    ['a missing maintenance folder', { disableFile: '/nonexistent-dir/maint' }, {}, '/disableFile: folder /nonexistent-dir does not exist'],
+    ['a degrade that is not less preferred', {}, { onDown: { asPath: [65010] } }, '/services/0/onDown: the degraded route is not less preferred'],
+  ])('warns about %s', (_title, overrides, service, message) => {
+    const { code, stdout } = cli('validate', '--config', configFile(overrides, service));
+    expect(code).toBe(0);
+    expect(stdout).toContain(`warning: ${message}`);
+  });
+
+  it('with --connect, checks that configured backends exist in the stats', () => {
+    expect(cli('validate', '--config', configFile(), '--connect').code).toBe(0);
+    const { code, stderr } = cli('validate', '--config', configFile({}, { health: { backends: ['be_nope'] } }), '--connect');
+    expect(code).toBe(1);
+    expect(stderr).toContain('/services/0/health/backends/0: backend "be_nope" (HAProxy has: ok, gone, busy, slow, be_app, be_track, be_odd)');
+  });
+});
+
+describe('schema and help', () => {
+  it('prints the JSON Schema that validation uses', () => {
+    const { code, stdout } = cli('schema');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ title: 'exabgp-anycast plugin configuration', required: ['stats', 'services'] });
+  });
+
+  it.each(['run', 'dry-run', 'replay', 'validate', 'generate', 'schema'])('shows options and an example in %s --help', (command) => {
+    const { code, stdout } = cli(command, '--help');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Example/);
+  });
+
+  it('names an unknown option and suggests the right one', () => {
+    const { code, stderr } = cli('validate', '--config', configFile(), '--conect');
+    expect(code).toBe(1);
+    expect(stderr).toContain("unknown option '--conect'\n(Did you mean --connect?)");
+  });
+});
