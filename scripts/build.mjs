@@ -1,8 +1,24 @@
 // Bundles the CLI into one file that runs with plain Node 20 and no node_modules.
+import Ajv from 'ajv';
+import standaloneCode from 'ajv/dist/standalone/index.js';
 import { build } from 'esbuild';
-import { chmodSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 
 const outfile = 'dist/exabgp-anycast.js';
+const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'));
+
+/** Swaps src/config/schema-validator.ts for ajv's standalone code: no schema compile at start. */
+const precompiledSchema = {
+  name: 'precompiled-config-schema',
+  setup(build) {
+    build.onResolve({ filter: /\/schema-validator\.js$/ }, (args) => ({ path: args.path, namespace: 'precompiled' }));
+    build.onLoad({ filter: /.*/, namespace: 'precompiled' }, () => {
+      const ajv = new Ajv(readJson('src/config/ajv-options.json'));
+      const validate = ajv.compile(readJson('src/config/config.schema.json'));
+      return { contents: `${standaloneCode(ajv, validate)}\nexport { validate as validateSchema };`, resolveDir: process.cwd(), loader: 'js' };
+    });
+  },
+};
 
 await build({
   entryPoints: ['src/main.ts'],
@@ -15,6 +31,7 @@ await build({
   minify: true,
   legalComments: 'none',
   banner: { js: '#!/usr/bin/env node' },
+  plugins: [precompiledSchema],
   logLevel: 'warning',
 });
 chmodSync(outfile, 0o755);

@@ -1,11 +1,8 @@
-import Ajv, { type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { isIP } from 'node:net';
 import { PluginError } from '../errors.js';
-import schema from './config.schema.json';
+import { validateSchema } from './schema-validator.js';
 import type { Config, RouteAttributes, ServiceConfig } from './types.js';
-
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true });
-const validateSchema = ajv.compile(schema);
 
 /** Parses and validates a config file's text. `origin` (the file name) prefixes every message. */
 export function loadConfig(text: string, origin: string): Config {
