@@ -1,0 +1,31 @@
+import type { Topology } from './topology.js';
+
+/** Top-level plugin settings a topology may carry; they reach every NVA unchanged. */
+const passedSettings = ['intervalMs', 'rise', 'fall', 'disableFile', 'onStatsError', 'staleMs'] as const;
+
+/**
+ * The exabgp-anycast.json of an NVA whose region announces `asPath`: the topology's plugin
+ * settings and services, plus the two things the generator decides, `nextHop: "self"` and `asPath`.
+ */
+export function renderPluginConfig(topology: Topology, asPath: number[]): string {
+  const settings = Object.fromEntries(
+    passedSettings.filter((key) => topology[key] !== undefined).map((key) => [key, topology[key]]),
+  );
+  const services = topology.services.map(({ name, prefixes, haproxy: _haproxyOnly, ...serviceSettings }) => ({
+    name,
+    prefixes,
+    nextHop: 'self',
+    asPath,
+    ...serviceSettings,
+  }));
+  return `${formatJson({ stats: topology.stats, ...settings, services })}\n`;
+}
+
+// --- internal ---
+
+/** JSON.stringify with two-space indents, but arrays of plain values on one line: [65010, 65010]. */
+function formatJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/\[\n\s+([^[\]{}]*?)\n\s*\]/g, (_whole, items: string) =>
+    `[${items.split(/,\n\s*/).join(', ')}]`,
+  );
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { parseTopology } from '../../../src/generate/parse-topology.js';
+import { renderPluginConfig } from '../../../src/generate/render-plugin-config.js';
+import { seedWith, type Change } from './topologies.js';
+
+function configOf(asPath: number[], ...changes: Change[]): unknown {
+  return JSON.parse(renderPluginConfig(parseTopology(seedWith(...changes), 'topology.json'), asPath));
+}
+
+describe('renderPluginConfig', () => {
+  it('writes the seed service with nextHop self and the given as-path', () => {
+    expect(configOf([65010, 65010, 65010])).toEqual({
+      stats: { source: 'unix:/run/haproxy/admin.sock' },
+      services: [
+        {
+          name: 'www',
+          prefixes: ['9.9.9.9/32'],
+          nextHop: 'self',
+          asPath: [65010, 65010, 65010],
+          health: { backends: ['http_back'], minUp: 1 },
+        },
+      ],
+    });
+  });
+
+  it.each<{ setting: string; value: unknown }>([
+    { setting: 'intervalMs', value: 500 },
+    { setting: 'rise', value: 3 },
+    { setting: 'fall', value: 4 },
+    { setting: 'disableFile', value: '/etc/exabgp-anycast/maintenance' },
+    { setting: 'onStatsError', value: 'hold' },
+    { setting: 'staleMs', value: 5000 },
+  ])('passes the top-level setting $setting on unchanged', ({ setting, value }) => {
+    expect(configOf([65010], [`/${setting}`, value])).toMatchObject({ [setting]: value });
+  });
+
+  it('passes per-service settings on and keeps the HAProxy settings to haproxy.cfg', () => {
+    const onDown = { med: 1000, withdrawAfterMs: 30000 };
+    const config = configOf(
+      [65010],
+      ['/services/0/med', 100],
+      ['/services/0/onDown', onDown],
+      ['/services/0/haproxy', { port: 8080 }],
+      ['/stats/timeoutMs', 1500],
+    ) as { stats: unknown; services: Record<string, unknown>[] };
+    expect(config.stats).toEqual({ source: 'unix:/run/haproxy/admin.sock', timeoutMs: 1500 });
+    expect(config.services[0]).toMatchObject({ med: 100, onDown });
+    expect(config.services[0]).not.toHaveProperty('haproxy');
+  });
+
+  it('writes lists of plain values on one line and ends with a newline', () => {
+    const text = renderPluginConfig(parseTopology(seedWith(), 'topology.json'), [65010, 65010, 65010]);
+    expect(text).toContain('\n      "asPath": [65010, 65010, 65010],\n');
+    expect(text).toContain('\n      "prefixes": ["9.9.9.9/32"],\n');
+    expect(text.endsWith('}\n')).toBe(true);
+  });
+});
