@@ -1,0 +1,127 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface HaproxyOptions {
+  /**
+   * haproxy.cfg text. `{{dir}}` becomes the temp dir; `{{port:NAME}}` becomes a free loopback
+   * port (the same NAME always gets the same port, so a server can point at a frontend).
+   * An admin CLI socket at `socketPath` is added in a global section of its own.
+   */
+  config: string;
+}
+
+export interface RunningHaproxy {
+  readonly pid: number;
+  readonly dir: string;
+  /** Admin-level CLI socket (`show stat`, `disable server be/s1`, `set server … addr …`). */
+  readonly socketPath: string;
+  /** The port chosen for each `{{port:NAME}}`, by NAME. */
+  readonly ports: Readonly<Record<string, number>>;
+  /** Sends one CLI command over `socketPath` and resolves with the whole reply. */
+  command(line: string): Promise<string>;
+  /** Stops HAProxy and removes `dir`. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Starts HAProxy in the foreground on loopback and resolves once its CLI socket answers. */
+export async function startHaproxy(options: HaproxyOptions): Promise<RunningHaproxy> {
+  const dir = await mkdtemp(join(tmpdir(), 'haproxy-test-'));
+  const socketPath = join(dir, 'admin.sock');
+  const ports: Record<string, number> = {};
+  let config = options.config.replaceAll('{{dir}}', dir);
+  for (const name of new Set(Array.from(config.matchAll(/\{\{port:([\w-]+)\}\}/g), (m) => m[1] ?? ''))) {
+    ports[name] = await freePort();
+    config = config.replaceAll(`{{port:${name}}}`, String(ports[name]));
+  }
+  const configPath = join(dir, 'haproxy.cfg');
+  await writeFile(configPath, `global\n    stats socket ${socketPath} mode 600 level admin\n\n${config}`);
+
+  // -db keeps HAProxy in the foreground so the child pid is HAProxy itself and SIGTERM stops it.
+  const child = spawn('haproxy', ['-db', '-f', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    // e.g. spawn ENOENT when haproxy is not installed; 'exit' may never come then.
+    child.once('error', (error) => {
+      stderr += error.message;
+      resolve();
+    });
+  });
+  let running = true;
+  void exited.then(() => (running = false));
+
+  const stop = async (): Promise<void> => {
+    if (running) {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(killer);
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitForSocket(socketPath, () => running, () => stderr);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  if (child.pid === undefined) throw new Error('haproxy started without a pid');
+  return {
+    pid: child.pid,
+    dir,
+    socketPath,
+    ports,
+    command: (line) => cliCommand(socketPath, line),
+    stop,
+  };
+}
+
+// --- internal ---
+
+/** The kernel picks the port; the tiny race until HAProxy binds it is acceptable in tests. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+async function waitForSocket(path: string, isRunning: () => boolean, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    if (!isRunning()) throw new Error(`haproxy exited during start-up:\n${stderr()}`);
+    try {
+      await cliCommand(path, 'show info');
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`haproxy CLI socket ${path} did not answer within 5 s:\n${stderr()}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
+function cliCommand(path: string, line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let reply = '';
+    const socket = connect(path, () => socket.write(`${line}\n`));
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (reply += chunk));
+    socket.once('error', reject);
+    socket.once('close', (hadError) => {
+      if (!hadError) resolve(reply);
+    });
+  });
+}
