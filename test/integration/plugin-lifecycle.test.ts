@@ -60,6 +60,16 @@ describe('run, as ExaBGP starts it', () => {
     expect(p.stdoutLines.slice(0, 2)).toEqual([withdraw, announce]);
   });
 
+  it('logs one JSON object per line with --log-format json', async () => {
+    const p = start(['run', '--config', writeConfig(), '--log-format', 'json']);
+    await p.waitForLine(/^announce/);
+    await p.waitForStderr(/"event":"stateChange".*"to":"up"/);
+    const events = p.stderr().trim().split('\n').map((line) => JSON.parse(line));
+    expect(events).toContainEqual(
+      expect.objectContaining({ level: 'info', event: 'stateChange', service: 'www', from: 'rising', to: 'up', reason: 'be_app: 3/3 servers up, need ≥ 1' }),
+    );
+  });
+
   it('withdraws what it announced on SIGTERM and exits 0 within a second', async () => {
     const p = start(['run', '--config', writeConfig()]);
     await p.waitForLine(/^announce/);
