@@ -22,12 +22,19 @@ export interface Topology {
   staleMs?: unknown;
 }
 
+/** HAProxy's `inter`/`fall`/`rise` for a backend's servers. */
+export interface HealthCheck {
+  interMs: number;
+  fall: number;
+  rise: number;
+}
+
 /** A service; any other per-service plugin setting (med, communities, onDown, …) rides along. */
 export interface TopologyService {
   name: string;
   prefixes: string[];
   health: { backends: string[]; [setting: string]: unknown };
-  haproxy: { port: number; mode: 'http' | 'tcp' };
+  haproxy: { port: number; mode: 'http' | 'tcp'; check: HealthCheck };
   [setting: string]: unknown;
 }
 

@@ -27,7 +27,7 @@ describe('parseTopology', () => {
       pluginConfigPath: '/etc/exabgp-anycast/exabgp-anycast.json',
       prependStep: 2,
     });
-    expect(topology.services[0]?.haproxy).toEqual({ port: 80, mode: 'http' });
+    expect(topology.services[0]?.haproxy).toEqual({ port: 80, mode: 'http', check: { interMs: 1000, fall: 2, rise: 2 } });
   });
 
   it('rejects text that is not JSON, naming the file', () => {

@@ -18,7 +18,7 @@ function section(cfg: string, header: string): string {
 
 describe('renderHaproxyCfg', () => {
   it.each([
-    { source: 'unix:/run/haproxy/admin.sock', line: 'stats socket /run/haproxy/admin.sock mode 660 level admin' },
+    { source: 'unix:/run/haproxy/admin.sock', line: 'stats socket /run/haproxy/admin.sock mode 660 level admin group haproxy' },
     { source: 'tcp://127.0.0.1:9999', line: 'stats socket ipv4@127.0.0.1:9999 level user' },
     { source: 'tcp://[::1]:9999', line: 'stats socket ipv6@::1:9999 level user' },
   ])('opens the stats socket the plugin reads from $source', ({ source, line }) => {
@@ -43,10 +43,15 @@ describe('renderHaproxyCfg', () => {
         '    mode http',
         '    balance roundrobin',
         '    option httpchk GET /',
-        '    default-server inter 1s fall 2 rise 2',
+        '    default-server inter 1000ms fall 2 rise 2',
         '    server backend01 172.16.156.69:80 check',
       ].join('\n'),
     );
+  });
+
+  it('sets the servers\' check timing from the service', () => {
+    const cfg = cfgOf(['/services/0/haproxy', { check: { interMs: 200, fall: 3, rise: 1 } }]);
+    expect(section(cfg, 'backend http_back')).toContain('    default-server inter 200ms fall 3 rise 1\n');
   });
 
   it('checks tcp backends by connecting', () => {
