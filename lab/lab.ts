@@ -1,0 +1,284 @@
+// The whole lab: namespaces, the hub, two NVAs built from `generate` output, the client.
+// Used by `npm run demo`, the fault-matrix tests and the failover benchmark.
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { bundleAgents, type AgentPaths } from './agents/bundle.js';
+import { onCleanup } from './cleanup.js';
+import { ClientRun } from './client.js';
+import { run } from './exec.js';
+import { Hub, type HubOptions } from './hub.js';
+import { createTopology, destroyNamespaces, labId, SERVICE_ADDR, sweepStale, type Topology } from './netns.js';
+import { Nva, type NvaFiles } from './nva.js';
+import { HubWatcher } from './watch.js';
+
+/** The generator's topology input, loosely typed: the lab only patches a few fields. */
+export type TopologyInput = {
+  pluginPath: string;
+  nodePath?: string;
+  pluginConfigPath?: string;
+  stats: { source: string; timeoutMs?: number; [k: string]: unknown };
+  intervalMs?: number;
+  rise?: number;
+  fall?: number;
+  disableFile?: string;
+  onStatsError?: string;
+  services: Array<Record<string, unknown> & { name: string }>;
+  regions: Array<{ name: string; backendServers?: Record<string, string[]>; nvas: Array<{ name: string; address: string; peers: string[] }> }>;
+  [k: string]: unknown;
+};
+
+export interface LabOptions {
+  /** The repository root (holds dist/exabgp-anycast.js and lab/topology.json). */
+  repoRoot: string;
+  /** The bundled plugin; default REPO/dist/exabgp-anycast.js. */
+  plugin?: string;
+  /** Plugin settings that override lab/topology.json. */
+  intervalMs?: number;
+  rise?: number;
+  fall?: number;
+  /** HAProxy server check settings. */
+  haproxy?: { inter?: number; fall?: number; rise?: number };
+  /** Further changes to the topology before `generate` runs (tests: onDown, stats source…). */
+  patchTopology?: (t: TopologyInput) => void;
+  hub?: HubOptions;
+  /** How often the hub watcher polls BIRD (ms); default 40. */
+  watchEveryMs?: number;
+  log?: (msg: string) => void;
+  /** Keep the temp dir (logs) after stop. */
+  keepDir?: boolean;
+}
+
+/** Inside each NVA namespace, /etc/exabgp is that NVA's own folder (ip netns exec bind-mounts /etc/netns/NS/exabgp). */
+export const NVA_ETC = '/etc/exabgp';
+
+export class Lab {
+  hub!: Hub;
+  watcher!: HubWatcher;
+  nvas: Nva[] = [];
+  agents!: AgentPaths;
+  topologyInput!: TopologyInput;
+  private clients: ClientRun[] = [];
+  private removeCleanup?: () => void;
+  private stopped = false;
+
+  private constructor(
+    readonly topo: Topology,
+    readonly dir: string,
+    readonly opts: LabOptions,
+  ) {}
+
+  static async start(opts: LabOptions): Promise<Lab> {
+    const log = opts.log ?? (() => {});
+    await sweepStale();
+    // The owner's pid in the name lets a later run remove it if this process is killed outright.
+    const dir = mkdtempSync(join(tmpdir(), `exabgp-anycast-lab-${process.pid}-`));
+    chmodSync(dir, 0o755); // the plugin runs as the exabgp user and reads its files here
+    const id = labId();
+    let topo: Topology | undefined;
+    // Register cleanup before anything exists, so a failure half-way still removes what was made.
+    const pending: { lab?: Lab } = {};
+    const remove = onCleanup(`lab ${id}`, async () => {
+      if (pending.lab) await pending.lab.stop();
+      else {
+        await destroyNamespaces(topo?.namespaces ?? []);
+        removeEtc(topo);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+    try {
+      log(`creating namespaces ${id}-{hub,ne,we,cl} and veth links in 198.18.1.0/28`);
+      topo = await createTopology(id);
+      const lab = new Lab(topo, dir, opts);
+      pending.lab = lab;
+      lab.removeCleanup = remove;
+      await lab.boot(log);
+      return lab;
+    } catch (e) {
+      remove();
+      if (pending.lab) await pending.lab.stop();
+      else {
+        await destroyNamespaces(topo?.namespaces ?? []);
+        removeEtc(topo);
+        rmSync(dir, { recursive: true, force: true });
+      }
+      throw e;
+    }
+  }
+
+  private async boot(log: (m: string) => void): Promise<void> {
+    this.agents = await bundleAgents(join(this.dir, 'agents'), this.opts.repoRoot);
+    const files = await this.generate(log);
+    log('starting BIRD (hub, AS 65515)');
+    this.hub = new Hub(this.topo, this.dir, this.opts.hub);
+    await this.hub.start();
+    this.watcher = new HubWatcher(this.hub, this.topo, this.opts.watchEveryMs ?? 40);
+    for (const net of this.topo.regions) {
+      const nvaDir = join(this.dir, net.tag);
+      mkdirSync(nvaDir, { recursive: true });
+      const f = files.get(net.region);
+      if (!f) throw new Error(`generate produced nothing for ${net.region}`);
+      const backends = (this.backendServers(net.region) ?? []).map((addr, i) => ({ name: `s${i + 1}`, port: Number(addr.split(':').pop()) }));
+      const nva = new Nva(net, nvaDir, f, backends, this.agents.backend);
+      this.nvas.push(nva);
+      log(`${net.region}: starting backends, HAProxy, ExaBGP + plugin in ${net.ns}`);
+      await nva.startBackends();
+      await nva.startHaproxy();
+      await nva.startExabgp();
+    }
+    log('waiting for both regions to announce the service address at the hub');
+    this.watcher.start();
+    const all = this.topo.regions.map((r) => r.region);
+    const ok = await this.watcher.until((s) => all.every((r) => s.present.includes(r)), 45_000);
+    if (!ok) throw new Error(`the hub did not get a path from every region within 45 s; logs in ${this.dir}`);
+  }
+
+  backendServers(region: string): string[] | undefined {
+    const r = this.topologyInput.regions.find((x) => x.name === region);
+    const servers = r?.backendServers ?? {};
+    return Object.values(servers)[0];
+  }
+
+  /** Host path of a file that the NVA's processes see as /etc/exabgp/NAME. */
+  etcPath(nva: Nva | string, name = ''): string {
+    const ns = typeof nva === 'string' ? this.nva(nva).ns : nva.ns;
+    return join('/etc/netns', ns, 'exabgp', name);
+  }
+
+  /** Host path of a file given by its in-namespace path (only /etc/exabgp/… differs). */
+  hostPath(nva: Nva, p: string): string {
+    return p.startsWith(`${NVA_ETC}/`) ? this.etcPath(nva, p.slice(NVA_ETC.length + 1)) : p;
+  }
+
+  nva(regionOrTag: string): Nva {
+    const n = this.nvas.find((x) => x.net.region === regionOrTag || x.net.tag === regionOrTag);
+    if (!n) throw new Error(`no NVA for ${regionOrTag}`);
+    return n;
+  }
+
+  get primary(): Nva {
+    return this.nvas[0] as Nva;
+  }
+
+  get secondary(): Nva {
+    return this.nvas[1] as Nva;
+  }
+
+  /** Writes the topology for `generate` (lab/topology.json + options), runs it, and places its output. */
+  private async generate(log: (m: string) => void): Promise<Map<string, NvaFiles>> {
+    const root = this.opts.repoRoot;
+    const plugin = this.opts.plugin ?? join(root, 'dist', 'exabgp-anycast.js');
+    if (!existsSync(plugin)) throw new Error(`${plugin} is missing: run npm run build first`);
+    const t = JSON.parse(readFileSync(join(root, 'lab', 'topology.json'), 'utf8')) as TopologyInput;
+    t.pluginPath = plugin;
+    t.nodePath = process.execPath;
+    if (this.opts.intervalMs !== undefined) t.intervalMs = this.opts.intervalMs;
+    if (this.opts.rise !== undefined) t.rise = this.opts.rise;
+    if (this.opts.fall !== undefined) t.fall = this.opts.fall;
+    const checks = this.opts.haproxy;
+    if (checks) {
+      for (const service of t.services) {
+        const haproxy = (service.haproxy ?? {}) as Record<string, unknown>;
+        service.haproxy = { ...haproxy, check: { ...(haproxy.check as object), ...(checks.inter !== undefined && { interMs: checks.inter }), ...(checks.fall !== undefined && { fall: checks.fall }), ...(checks.rise !== undefined && { rise: checks.rise }) } };
+      }
+    }
+    this.opts.patchTopology?.(t);
+    this.topologyInput = t;
+    const topoFile = join(this.dir, 'topology.json');
+    writeFileSync(topoFile, `${JSON.stringify(t, null, 2)}\n`);
+    const out = join(this.dir, 'generated');
+    log(`generate: ${plugin} generate ${topoFile} → ${out}`);
+    const files = await generateFiles(plugin, topoFile, out);
+    const res = new Map<string, NvaFiles>();
+    for (const net of this.topo.regions) {
+      const region = t.regions.find((r) => r.name === net.region);
+      const nvaName = region?.nvas[0]?.name;
+      if (!nvaName) throw new Error(`topology has no NVA for ${net.region}`);
+      const f = files(nvaName);
+      // Each NVA's /etc/exabgp: the generated plugin config goes where the generated exabgp.conf expects it.
+      const etc = join('/etc/netns', net.ns, 'exabgp');
+      mkdirSync(etc, { recursive: true });
+      chmodSync(etc, 0o755);
+      const cfgPath = t.pluginConfigPath ?? `${NVA_ETC}/exabgp-anycast.json`;
+      const cfgHost = cfgPath.startsWith(`${NVA_ETC}/`) ? join(etc, cfgPath.slice(NVA_ETC.length + 1)) : cfgPath;
+      cpSync(f.pluginConf, cfgHost);
+      chmodSync(cfgHost, 0o644);
+      const sock = t.stats.source.startsWith('unix:') ? t.stats.source.slice(5) : '';
+      res.set(net.region, {
+        exabgpConf: f.exabgpConf,
+        haproxyCfg: f.haproxyCfg,
+        pluginConf: cfgHost,
+        statsSocket: sock.startsWith(`${NVA_ETC}/`) ? join(etc, sock.slice(NVA_ETC.length + 1)) : sock,
+      });
+    }
+    return res;
+  }
+
+  startClient(durationMs: number, opts: { periodMs?: number; timeoutMs?: number } = {}): ClientRun {
+    const c = new ClientRun(this.topo.clientNs, this.agents.client, SERVICE_ADDR, this.dir, { ...opts, durationMs, tag: String(this.clients.length + 1) });
+    this.clients.push(c);
+    return c;
+  }
+
+  /** Waits until the hub's best path is from `region` (undefined: no route at all). Returns the time it happened. */
+  waitBest(region: string | undefined, timeoutMs: number): Promise<number | undefined> {
+    return this.watcher.until((s) => s.best === region, timeoutMs);
+  }
+
+  waitPresent(region: string, present: boolean, timeoutMs: number): Promise<number | undefined> {
+    return this.watcher.until((s) => s.present.includes(region) === present, timeoutMs);
+  }
+
+  /** Lines the plugin logged (its stderr goes to ExaBGP's output). */
+  pluginLog(nva: Nva): string {
+    return readFileSync(join(nva.dir, 'exabgp.log'), 'utf8');
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.removeCleanup?.();
+    this.watcher?.stop();
+    for (const c of this.clients) c.proc.child.stdin?.end();
+    // ExaBGP first (it withdraws and stops the plugin), then everything else in the namespaces.
+    await Promise.all(this.nvas.map((n) => n.stopExabgp('SIGTERM', 3000)));
+    await this.hub?.stop();
+    await destroyNamespaces(this.topo.namespaces);
+    removeEtc(this.topo);
+    if (this.opts.keepDir ?? process.env.LAB_KEEP_DIRS === '1') {
+      writeFileSync(join(this.dir, 'KEPT'), 'kept on purpose: later labs do not sweep this dir\n');
+      process.stderr.write(`lab ${this.topo.id}: logs kept in ${this.dir}\n`);
+    }
+    else rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function removeEtc(topo: Topology | undefined): void {
+  if (!topo) return;
+  for (const ns of topo.namespaces) rmSync(join('/etc/netns', ns), { recursive: true, force: true });
+  try {
+    if (readdirSync('/etc/netns').length === 0) rmdirSync('/etc/netns');
+  } catch {
+    /* absent or in use by others */
+  }
+}
+
+/** Runs `generate`; returns a function giving each NVA's output files. */
+async function generateFiles(
+  plugin: string,
+  topoFile: string,
+  out: string,
+): Promise<(nva: string) => { exabgpConf: string; haproxyCfg: string; pluginConf: string }> {
+  const r = await run(process.execPath, [plugin, 'generate', '--topology', topoFile, '--out', out], { timeoutMs: 30_000 });
+  if (r.code !== 0) throw new Error(`generate failed: ${r.stderr || r.stdout}`);
+  return (nva) => ({ exabgpConf: join(out, nva, 'exabgp.conf'), haproxyCfg: join(out, nva, 'haproxy.cfg'), pluginConf: join(out, nva, 'exabgp-anycast.json') });
+}
+
+export function repoRootFrom(start: string): string {
+  let d = resolve(start);
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(d, 'package.json')) && existsSync(join(d, 'lab'))) return d;
+    d = resolve(d, '..');
+  }
+  return resolve(start);
+}
