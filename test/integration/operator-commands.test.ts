@@ -1,5 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -169,6 +171,25 @@ describe('validate', () => {
     const { code, stderr } = cli('validate', '--config', configFile({}, { health: { backends: ['be_nope'] } }), '--connect');
     expect(code).toBe(1);
     expect(stderr).toContain('/services/0/health/backends/0: backend "be_nope" (HAProxy has: ok, gone, busy, slow, be_app, be_track, be_odd)');
+  });
+});
+
+describe('the bundle', () => {
+  it('runs as one copied file with no node_modules above it, got included (HTTP stats page)', async () => {
+    const csv = readFileSync(fixture('2.6-http.csv'), 'utf8');
+    const server = createServer((_request, response) => response.end(csv));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const nva = mkdtempSync(join(tmpdir(), 'nva-'));
+    copyFileSync(bundlePath, join(nva, 'exabgp-anycast.js'));
+    const args = [join(nva, 'exabgp-anycast.js'), 'dry-run', '--config', configFile(), '--stats', `http://127.0.0.1:${port}/stats;csv`, '--json'];
+    const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      execFile(process.execPath, args, { cwd: nva }, (error, stdout) => resolve({ code: error ? (error.code as number) : 0, stdout }));
+    });
+    server.close();
+    rmSync(nva, { recursive: true, force: true });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).services[0]).toMatchObject({ name: 'www', state: 'up', reason: 'be_app: 3/3 servers up, need ≥ 1' });
   });
 });
 
