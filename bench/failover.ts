@@ -8,7 +8,7 @@ import { cleanupAll } from '../lab/cleanup.js';
 import { Lab, repoRootFrom } from '../lab/lab.js';
 import { HaproxyPoller } from '../lab/measure.js';
 import { namespacesAvailable } from '../lab/netns.js';
-import { ensurePackages } from '../lab/prereqs.js';
+import { addSbinToPath } from '../lab/prereqs.js';
 import { measureTransition, type Transition } from '../lab/scenario.js';
 
 interface Setting {
@@ -66,7 +66,7 @@ async function main(): Promise<number> {
     console.error('bench:failover needs root and network namespaces (ip netns add + veth).');
     return 1;
   }
-  await ensurePackages((m) => console.error(m));
+  addSbinToPath();
   const repoRoot = repoRootFrom(process.cwd());
   const rows: Array<{ setting: Setting; kind: string; t: Transition[] }> = [];
   for (const s of SETTINGS.filter((x) => !only || x.name === only)) {

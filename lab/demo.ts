@@ -9,7 +9,7 @@ import { formatHubTable } from './hub.js';
 import { Lab, repoRootFrom } from './lab.js';
 import { fmtMs, HaproxyPoller } from './measure.js';
 import { hubKernelRoute, namespacesAvailable, regionByNextHop, SERVICE_ADDR } from './netns.js';
-import { ensurePackages, isRoot } from './prereqs.js';
+import { addSbinToPath, isRoot } from './prereqs.js';
 import { measureTransition, type Transition } from './scenario.js';
 import { renderTimeline } from './timeline-svg.js';
 import { loopbackDemo } from './loopback-demo.js';
@@ -36,7 +36,7 @@ const bold = (m: string): string => (process.stdout.isTTY ? `\x1b[1m${m}\x1b[0m`
 
 async function main(): Promise<number> {
   console.log(bold('exabgp-anycast demo: two-region anycast failover with real BIRD, ExaBGP and HAProxy'));
-  await ensurePackages(say);
+  addSbinToPath();
   const repoRoot = repoRootFrom(process.cwd());
   if (!existsSync(join(repoRoot, 'dist', 'exabgp-anycast.js'))) {
     say('building dist/exabgp-anycast.js (npm run build)');

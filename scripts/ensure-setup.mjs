@@ -5,6 +5,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 20) {
+  console.error(`Node.js 20 or later is needed (this is ${process.versions.node})`);
+  process.exit(1);
+}
+
 const packages = ['haproxy', 'exabgp', 'bird2', 'socat', 'iproute2'];
 const installed = (name) => spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' }).stdout?.includes('install ok installed');
 const missing = packages.filter((name) => !installed(name));
