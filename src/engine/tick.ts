@@ -138,7 +138,7 @@ function observe(
 }
 
 /** Which routes a service's state calls for. Only settled states decide; rising/falling keep the route. */
-export function routeMode(service: ServiceConfig, state: HealthState, now: number): RouteMode {
+function routeMode(service: ServiceConfig, state: HealthState, now: number): RouteMode {
   switch (state.settled) {
     case 'up':
       return 'announced';

@@ -11,7 +11,7 @@ export type RouteMode = 'announced' | 'degraded' | 'withdrawn';
  */
 export type RouteTable = Map<string, string>;
 
-export function serviceRoutes(service: ServiceConfig, attributes: RouteAttributes): Route[] {
+function serviceRoutes(service: ServiceConfig, attributes: RouteAttributes): Route[] {
   return service.prefixes.map((prefix) => ({ prefix, nextHop: service.nextHop, neighbors: service.neighbors, attributes }));
 }
 
