@@ -88,6 +88,7 @@ export function runPlugin({ loadConfig, log }: PluginOptions): Promise<number> {
       }
       polling = true;
       clearTimeout(timer);
+      const started = performance.now();
       try {
         const current = config;
         const result = await readStats(source);
@@ -101,7 +102,11 @@ export function runPlugin({ loadConfig, log }: PluginOptions): Promise<number> {
         log({ level: 'error', event: 'pollFailed', message: `poll failed, will retry: ${errorMessage(error)}` });
       } finally {
         polling = false;
-        if (!stopped && config) timer = setTimeout(() => void poll(), pollAgain ? 0 : config.intervalMs);
+        if (!stopped && config) {
+          // Polls start intervalMs apart, however long each took: a slow source does not stretch the cadence.
+          const wait = pollAgain ? 0 : Math.max(0, config.intervalMs - (performance.now() - started));
+          timer = setTimeout(() => void poll(), wait);
+        }
         pollAgain = false;
       }
     }
