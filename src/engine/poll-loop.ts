@@ -1,4 +1,6 @@
+import type { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
 import type { Config } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import { openExabgpChannel } from '../exabgp/exabgp-channel.js';
@@ -20,14 +22,27 @@ export interface PluginOptions {
   /** Reads and validates the config; called at start and on every SIGHUP. Throws when invalid. */
   loadConfig(): Config;
   log: Logger;
+  /** The process's own stdin, stdout, signals and stats sources, unless a test hands in others. */
+  io?: PluginIo;
 }
+
+export interface PluginIo {
+  input: Readable;
+  output: Writable;
+  signals: EventEmitter;
+  openSource(settings: Config['stats']): StatsSource;
+}
+
+const processIo = (): PluginIo => ({ input: process.stdin, output: process.stdout, signals: process, openSource: createStatsSource });
+
+const signalNames = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1'] as const;
 
 /**
  * The long-running process ExaBGP starts. Resolves with the exit code once ExaBGP is gone or we
  * were told to stop. It never exits on a bad config or a failed poll: ExaBGP gives up after five
  * respawns a minute, so a crash loop would take the BGP sessions down with it.
  */
-export function runPlugin({ loadConfig, log }: PluginOptions): Promise<number> {
+export function runPlugin({ loadConfig, log, io = processIo() }: PluginOptions): Promise<number> {
   return new Promise((resolve) => {
     let config: Config | undefined;
     let source: StatsSource | undefined;
@@ -37,7 +52,7 @@ export function runPlugin({ loadConfig, log }: PluginOptions): Promise<number> {
     let pollAgain = false;
     let stopped = false;
 
-    const channel = openExabgpChannel(process.stdin, process.stdout, log, {
+    const channel = openExabgpChannel(io.input, io.output, log, {
       onNeighborUp(peer) {
         const lines = state ? resendCommands(state) : [];
         log({ level: 'info', event: 'neighborUp', message: `neighbor ${peer} is up; re-sent ${lines.length} announcement(s)` });
@@ -53,7 +68,7 @@ export function runPlugin({ loadConfig, log }: PluginOptions): Promise<number> {
 
     function start(next: Config): void {
       config = next;
-      source = createStatsSource(next.stats);
+      source = io.openSource(next.stats);
       state = initialEngineState(next, performance.now());
       channel.send(startupCommands(next).map((c) => c.line));
       log({
@@ -73,7 +88,7 @@ export function runPlugin({ loadConfig, log }: PluginOptions): Promise<number> {
         return;
       }
       if (!config || !state) return start(next);
-      if (JSON.stringify(next.stats) !== JSON.stringify(config.stats)) source = createStatsSource(next.stats);
+      if (JSON.stringify(next.stats) !== JSON.stringify(config.stats)) source = io.openSource(next.stats);
       state = reloadEngineState(state, next, performance.now());
       config = next;
       log({ level: 'info', event: 'reloaded', message: `config reloaded: ${next.services.length} service(s)` });
@@ -122,15 +137,18 @@ export function runPlugin({ loadConfig, log }: PluginOptions): Promise<number> {
     function finish(code: number): void {
       stopped = true;
       clearTimeout(timer);
-      for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1'] as const) process.removeAllListeners(signal);
-      process.stdin.destroy();
+      for (const name of signalNames) io.signals.off(name, handlers[name]);
+      io.input.destroy();
       resolve(code);
     }
 
-    process.on('SIGTERM', () => stop('SIGTERM received'));
-    process.on('SIGINT', () => stop('SIGINT received'));
-    process.on('SIGHUP', reload);
-    process.on('SIGUSR1', () => void poll());
+    const handlers: Record<(typeof signalNames)[number], () => void> = {
+      SIGTERM: () => stop('SIGTERM received'),
+      SIGINT: () => stop('SIGINT received'),
+      SIGHUP: reload,
+      SIGUSR1: () => void poll(),
+    };
+    for (const name of signalNames) io.signals.on(name, handlers[name]);
 
     try {
       start(loadConfig());
