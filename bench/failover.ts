@@ -4,7 +4,7 @@
 //
 // Options: --repeat N (cycles per setting, default 3), --only NAME (one setting), --json FILE (raw results).
 import { writeFileSync } from 'node:fs';
-import { cleanupAll } from '../lab/cleanup.js';
+import { cleanupAll } from '../lab/daemons/index.js';
 import { Lab, repoRootFrom } from '../lab/lab.js';
 import { HaproxyPoller } from '../lab/measure.js';
 import { namespacesAvailable } from '../lab/netns.js';

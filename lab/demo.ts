@@ -3,7 +3,7 @@
 // and a client; then: kill the primary's backends, watch the failover, restore them, watch the fail-back.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { cleanupAll } from './cleanup.js';
+import { cleanupAll } from './daemons/index.js';
 import { run } from './exec.js';
 import { formatHubTable } from './hub.js';
 import { Lab, repoRootFrom } from './lab.js';

@@ -4,11 +4,11 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, re
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleAgents, type AgentPaths } from './agents/bundle.js';
-import { onCleanup } from './cleanup.js';
 import { ClientRun } from './client.js';
 import { run } from './exec.js';
 import { Hub, type HubOptions } from './hub.js';
-import { createTopology, destroyNamespaces, labId, SERVICE_ADDR, sweepStale, type Topology } from './netns.js';
+import { registerCleanup } from './daemons/index.js';
+import { createTopology, destroyNamespaces, destroyNamespacesSync, labId, SERVICE_ADDR, sweepStale, type Topology } from './netns.js';
 import { Nva, type NvaFiles } from './nva.js';
 import { HubWatcher } from './watch.js';
 
@@ -78,13 +78,21 @@ export class Lab {
     let topo: Topology | undefined;
     // Register cleanup before anything exists, so a failure half-way still removes what was made.
     const pending: { lab?: Lab } = {};
-    const remove = onCleanup(`lab ${id}`, async () => {
-      if (pending.lab) await pending.lab.stop();
-      else {
-        await destroyNamespaces(topo?.namespaces ?? []);
+    const remove = registerCleanup({
+      label: `lab ${id}`,
+      async close() {
+        if (pending.lab) await pending.lab.stop();
+        else {
+          await destroyNamespaces(topo?.namespaces ?? []);
+          removeEtc(topo);
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+      closeSync() {
+        destroyNamespacesSync(topo?.namespaces ?? []);
         removeEtc(topo);
         rmSync(dir, { recursive: true, force: true });
-      }
+      },
     });
     try {
       log(`creating namespaces ${id}-{hub,ne,we,cl} and veth links in 198.18.1.0/28`);

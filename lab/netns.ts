@@ -7,6 +7,7 @@
 //      |                      |
 //   nva-ne 198.18.1.2      nva-we 198.18.1.6   (ExaBGP AS 65010 + plugin, HAProxy, backends)
 //   lo: 198.18.0.100/32    lo: 198.18.0.100/32   (the anycast service address)
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,6 +148,24 @@ export async function destroyNamespaces(namespaces: string[]): Promise<void> {
     }
   }
   for (const ns of mine) await run('ip', ['netns', 'del', ns]);
+}
+
+/** The last-resort form of destroyNamespaces, for an exit handler where only synchronous calls run. */
+export function destroyNamespacesSync(namespaces: string[]): void {
+  const existing = new Set(listNamespaces());
+  for (const ns of namespaces.filter((n) => existing.has(n))) {
+    const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout ?? '';
+    for (const pid of pids.split(/\s+/).filter(Boolean).map(Number)) {
+      if (pid > 1 && pid !== process.pid) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+    }
+    spawnSync('ip', ['netns', 'del', ns]);
+  }
 }
 
 export function listNamespaces(): string[] {
