@@ -31,3 +31,9 @@ export class PluginError extends Error {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** A value for an error message: JSON, cut short so one bad field cannot flood the log. */
+export function describeValue(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'nothing';
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

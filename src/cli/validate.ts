@@ -51,13 +51,18 @@ function environmentWarnings(config: Config): string[] {
 /** Backends and frontends the config names that the live stats do not have. */
 async function missingInStats(config: Config): Promise<string[]> {
   const snapshot = await readSnapshot(createStatsSource(config.stats));
-  return config.services.flatMap((service, i) => [
-    ...service.health.backends
-      .map((name, j) => [name, j] as const)
-      .filter(([name]) => !snapshot.backends.has(name))
-      .map(([name, j]) => `/services/${i}/health/backends/${j}: backend "${name}" (HAProxy has: ${[...snapshot.backends.keys()].join(', ') || 'none'})`),
-    ...(service.health.frontend !== undefined && !snapshot.frontends.has(service.health.frontend)
-      ? [`/services/${i}/health/frontend: frontend "${service.health.frontend}" (HAProxy has: ${[...snapshot.frontends.keys()].join(', ') || 'none'})`]
-      : []),
-  ]);
+  const known = (names: Iterable<string>) => `HAProxy has: ${[...names].join(', ') || 'none'}`;
+  const missing: string[] = [];
+  config.services.forEach((service, i) => {
+    service.health.backends.forEach((name, j) => {
+      if (!snapshot.backends.has(name)) {
+        missing.push(`/services/${i}/health/backends/${j}: backend "${name}" (${known(snapshot.backends.keys())})`);
+      }
+    });
+    const { frontend } = service.health;
+    if (frontend !== undefined && !snapshot.frontends.has(frontend)) {
+      missing.push(`/services/${i}/health/frontend: frontend "${frontend}" (${known(snapshot.frontends.keys())})`);
+    }
+  });
+  return missing;
 }

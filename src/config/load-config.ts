@@ -1,6 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import { isIP } from 'node:net';
-import { PluginError } from '../errors.js';
+import { PluginError, describeValue } from '../errors.js';
 import { validateSchema } from './schema-validator.js';
 import type { Config, RouteAttributes, ServiceConfig } from './types.js';
 
@@ -39,7 +39,7 @@ function schemaProblems(errors: ErrorObject[], data: unknown): string[] {
         const extra = (e.params as { additionalProperty: string }).additionalProperty;
         return `${path}: unknown setting "${extra}" (check its spelling; \`exabgp-anycast schema\` lists every setting)`;
       }
-      return `${path}: ${e.message ?? 'is invalid'} (got ${describe(valueAt(data, e.instancePath))})`;
+      return `${path}: ${e.message ?? 'is invalid'} (got ${describeValue(valueAt(data, e.instancePath))})`;
     });
   return [...new Set(problems)];
 }
@@ -51,11 +51,6 @@ function valueAt(data: unknown, pointer: string): unknown {
     value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
   }
   return value;
-}
-
-function describe(value: unknown): string {
-  const text = JSON.stringify(value) ?? 'nothing';
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 /** Checks a schema-valid config for what a schema cannot express. */

@@ -81,6 +81,7 @@ export function tick(config: Config, state: EngineState, input: TickInput): Tick
   const health = new Map<string, HealthState>();
   const announced: RouteTable = new Map(state.announced);
   const uncheckedWarned = new Set(state.uncheckedWarned);
+  const configured = new Set<string>();
   const statsError = poll.ok ? undefined : poll.error;
   const lastGoodPollAt = poll.ok ? now : state.lastGoodPollAt;
 
@@ -95,6 +96,7 @@ export function tick(config: Config, state: EngineState, input: TickInput): Tick
 
     const desired = desiredRoutes(service, routeMode(service, after, now));
     const names = withdrawLines(service);
+    for (const name of names) configured.add(name);
     const lines = diffRoutes(announced, desired, names);
     for (const name of names) {
       const line = desired.get(name);
@@ -108,7 +110,6 @@ export function tick(config: Config, state: EngineState, input: TickInput): Tick
   }
 
   // Routes of services that a reload removed.
-  const configured = new Set(config.services.flatMap(withdrawLines));
   for (const name of [...announced.keys()].filter((n) => !configured.has(n))) {
     announced.delete(name);
     commands.push({ service: undefined, line: name });

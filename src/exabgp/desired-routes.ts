@@ -23,9 +23,13 @@ export function withdrawLines(service: ServiceConfig): string[] {
 /** The announce lines for a service in a mode, keyed by withdraw line; empty when withdrawn. */
 export function desiredRoutes(service: ServiceConfig, mode: RouteMode): RouteTable {
   const table: RouteTable = new Map();
-  if (mode === 'withdrawn' || (mode === 'degraded' && service.onDown === 'withdraw')) return table;
-  // A degrade changes only the attributes it names; the service's others still apply.
-  const attributes = mode === 'degraded' && service.onDown !== 'withdraw' ? { ...service, ...degradedAttributes(service.onDown) } : service;
+  if (mode === 'withdrawn') return table;
+  let attributes: RouteAttributes = service;
+  if (mode === 'degraded') {
+    if (service.onDown === 'withdraw') return table;
+    // A degrade changes only the attributes it names; the service's others still apply.
+    attributes = { ...service, ...degradedAttributes(service.onDown) };
+  }
   for (const route of serviceRoutes(service, attributes)) table.set(formatWithdraw(route), formatAnnounce(route));
   return table;
 }

@@ -1,4 +1,5 @@
 import type { ErrorObject } from 'ajv';
+import { describeValue } from '../errors.js';
 
 /**
  * Turns one ajv error (compiled with `verbose: true`) into "JSON path: what is wrong (got value);
@@ -51,9 +52,4 @@ function propertySchemas(schema: unknown): Record<string, unknown> {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describeValue(value: unknown): string {
-  const text = JSON.stringify(value) ?? 'nothing';
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
