@@ -186,7 +186,7 @@ function uncheckedServerWarnings(config: Config, snapshot: StatsSnapshot, warned
     for (const backendName of service.health.backends) {
       for (const server of snapshot.backends.get(backendName)?.servers ?? []) {
         const key = `${backendName}/${server.name}`;
-        if (serverHealth(server) !== 'unchecked' || warned.has(key)) continue;
+        if (serverHealth(server, snapshot) !== 'unchecked' || warned.has(key)) continue;
         warned.add(key);
         events.push({
           level: 'warn',

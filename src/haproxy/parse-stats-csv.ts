@@ -7,6 +7,11 @@ export interface ServerStat {
   /** Last check result (`L7OK`, `L4CON`, `INI`…) without the `* ` HAProxy adds while a check runs. */
   checkStatus: string;
   backup: boolean;
+  /**
+   * `px/srv` whose state this server mirrors (`track` in its config; its own check_status is then
+   * empty). Absent when it tracks none, or when the layout has no `tracked` column.
+   */
+  tracked?: string;
 }
 
 export interface BackendStat {
@@ -29,13 +34,15 @@ export interface StatsSnapshot {
  * Parses HAProxy's stats CSV (`show stat`, or the stats page with `;csv`) from 1.8 to 3.x.
  * Columns are found by header name because they move between versions and builds.
  * Throws PluginError ERR_STATS_PARSE for anything that is not a whole, well-formed table:
- * a half-read table must not be mistaken for servers having disappeared.
+ * a half-read table must not be mistaken for servers having disappeared, and a row given twice
+ * must not be counted twice.
  */
 export function parseStatsCsv(text: string, source: string): StatsSnapshot {
   const fail: Fail = (reason) => new PluginError('ERR_STATS_PARSE', `stats from ${source}: ${reason}`, { source });
   const layout = readHeader(text, fail);
-  const snapshot: StatsSnapshot = { frontends: new Map(), backends: new Map() };
-  readRows(text, layout, snapshot, fail);
+  const table: Table = { snapshot: { frontends: new Map(), backends: new Map() }, lines: new Map() };
+  readRows(text, layout, table, fail);
+  const { snapshot } = table;
   for (const backend of snapshot.backends.values()) {
     if (backend.status === '') throw fail(`backend ${backend.name} has server rows but no BACKEND row`);
   }
@@ -47,7 +54,9 @@ export function parseStatsCsv(text: string, source: string): StatsSnapshot {
 type Fail = (reason: string) => PluginError;
 
 /** The columns read, in the order addRow receives them. */
-const COLUMNS = ['pxname', 'svname', 'status', 'type', 'check_status', 'bck'] as const;
+const COLUMNS = ['pxname', 'svname', 'status', 'type', 'check_status', 'bck', 'tracked'] as const;
+/** Columns some layouts lack; a missing one reads as empty cells. `tracked` came with 1.5. */
+const OPTIONAL_COLUMNS: ReadonlySet<string> = new Set(['tracked']);
 
 const LF = 10;
 const CR = 13;
@@ -84,16 +93,26 @@ function readHeader(text: string, fail: Fail): Layout {
   let lastRead = 0;
   COLUMNS.forEach((name, slot) => {
     const index = header.indexOf(name);
-    if (index === -1) missing.push(name);
-    else slots[index] = slot;
+    if (index === -1) {
+      if (!OPTIONAL_COLUMNS.has(name)) missing.push(name);
+      return;
+    }
+    slots[index] = slot;
     lastRead = Math.max(lastRead, index);
   });
   if (missing.length > 0) throw fail(`header lacks column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
   return { width: header.length, slots, lastRead, rowsStart: headerEnd + 1 };
 }
 
-/** Adds every row after the header to `snapshot`. */
-function readRows(text: string, layout: Layout, snapshot: StatsSnapshot, fail: Fail): void {
+/** The snapshot being built, and the line each row was first seen on, to refuse repeated rows. */
+interface Table {
+  snapshot: StatsSnapshot;
+  /** By row kind (FRONTEND, BACKEND, or `server <backend>`), then by name. */
+  lines: Map<string, Map<string, number>>;
+}
+
+/** Adds every row after the header to `table`. */
+function readRows(text: string, layout: Layout, table: Table, fail: Fail): void {
   const { width, slots, lastRead } = layout;
   const cells: string[] = COLUMNS.map(() => '');
   let i = layout.rowsStart;
@@ -145,7 +164,8 @@ function readRows(text: string, layout: Layout, snapshot: StatsSnapshot, fail: F
         end = i;
         for (let c = text.charCodeAt(end); end < text.length && c !== COMMA && c !== LF; c = text.charCodeAt(++end));
         // A CR before the LF belongs to the line end, not to the cell.
-        if (slot >= 0) cells[slot] = text.slice(i, end > i && text.charCodeAt(end - 1) === CR ? end - 1 : end);
+        const crlf = text.charCodeAt(end) === LF && end > i && text.charCodeAt(end - 1) === CR;
+        if (slot >= 0) cells[slot] = text.slice(i, crlf ? end - 1 : end);
       }
       column++;
       if (end >= text.length) throw fail(`truncated: line ${rowLine} has no line end`);
@@ -157,7 +177,7 @@ function readRows(text: string, layout: Layout, snapshot: StatsSnapshot, fail: F
     }
 
     if (column !== width) throw fail(`line ${rowLine} has ${column} cells but the header has ${width}`);
-    addRow(snapshot, cells, rowLine, fail);
+    addRow(table, cells, rowLine, fail);
   }
 }
 
@@ -175,30 +195,46 @@ function readQuoted(text: string, start: number): { value: string; end: number }
 }
 
 /** `cells` holds the row's COLUMNS, in that order. */
-function addRow(snapshot: StatsSnapshot, cells: string[], line: number, fail: Fail): void {
-  const [pxname = '', svname = '', status = '', type = '', checkStatus = '', bck = ''] = cells;
+function addRow(table: Table, cells: string[], line: number, fail: Fail): void {
+  const [pxname = '', svname = '', status = '', type = '', checkStatus = '', bck = '', tracked = ''] = cells;
   if (svname === '') throw fail(`line ${line}: empty svname`);
   if (status === '') throw fail(`line ${line} (${pxname}/${svname}): empty status`);
+  const { snapshot } = table;
   switch (type) {
     case '0':
+      firstSighting(table, 'FRONTEND', pxname, line, () => `the FRONTEND row of ${pxname}`, fail);
       snapshot.frontends.set(pxname, { name: pxname, status });
       return;
     case '1':
+      firstSighting(table, 'BACKEND', pxname, line, () => `the BACKEND row of ${pxname}`, fail);
       backendOf(snapshot, pxname).status = status;
       return;
-    case '2':
-      backendOf(snapshot, pxname).servers.push({
+    case '2': {
+      firstSighting(table, `server ${pxname}`, svname, line, () => `server ${pxname}/${svname}`, fail);
+      const server: ServerStat = {
         name: svname,
         status,
         checkStatus: checkStatus.startsWith('* ') ? checkStatus.slice(2) : checkStatus,
         backup: bck === '1',
-      });
+      };
+      if (tracked !== '') server.tracked = tracked;
+      backendOf(snapshot, pxname).servers.push(server);
       return;
+    }
     case '3':
       return;
     default:
       throw fail(`line ${line} (${pxname}/${svname}): unknown row type ${quote(type)}`);
   }
+}
+
+/** Throws if a row of this kind and name came before: a server listed twice would be counted twice. */
+function firstSighting(table: Table, kind: string, name: string, line: number, what: () => string, fail: Fail): void {
+  let seen = table.lines.get(kind);
+  if (!seen) table.lines.set(kind, (seen = new Map()));
+  const first = seen.get(name);
+  if (first !== undefined) throw fail(`line ${line} repeats ${what()} (first on line ${first})`);
+  seen.set(name, line);
 }
 
 /** HAProxy lists a backend's servers before its BACKEND row, so the entry is made by whichever comes first. */

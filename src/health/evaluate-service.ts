@@ -55,7 +55,7 @@ function countBackend(name: string, snapshot: StatsSnapshot, countBackup: boolea
   const backend = snapshot.backends.get(name);
   if (!backend) return { backend: name, found: false, up: 0, total: 0, enough: false };
   const servers = backend.servers.filter((s) => countBackup || !s.backup);
-  const up = servers.filter((s) => serverHealth(s) !== 'down').length;
+  const up = servers.filter((s) => serverHealth(s, snapshot) !== 'down').length;
   const total = servers.length;
   const enough =
     total > 0 &&

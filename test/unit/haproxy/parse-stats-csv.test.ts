@@ -19,6 +19,14 @@ function editCell(text: string, prefix: string, column: number, value: string): 
     .join('\n');
 }
 
+/** Repeats the line starting with `prefix` `after` lines further down (0: right after itself). */
+function repeatLine(text: string, prefix: string, after = 0): string {
+  const lines = text.split('\n');
+  const index = lines.findIndex((line) => line.startsWith(prefix));
+  lines.splice(index + 1 + after, 0, lines[index] ?? '');
+  return lines.join('\n');
+}
+
 /** The message parseStatsCsv throws for `text`. */
 function rejection(text: string): string {
   try {
@@ -71,11 +79,9 @@ describe('parseStatsCsv', () => {
     ['2.6-init.csv', 'be_app', 's2', 'UP 1/2', 'INI', false],
     ['2.6-init.csv', 'be_app', 's3', 'UP 1/2', 'INI', true],
     ['2.6-up-going-down.csv', 'be_app', 's1', 'UP 1/2', 'L4CON', false],
-    ['2.6-up-going-down.csv', 'be_track', 't1', 'UP 1/2', '', false],
     ['2.6-one-down.csv', 'be_app', 's1', 'DOWN', 'L4CON', false],
     ['2.6-down-going-up.csv', 'be_app', 's1', 'DOWN 1/2', 'L7OK', false],
     ['2.6-maint.csv', 'be_app', 's1', 'MAINT', '', false],
-    ['2.6-maint.csv', 'be_track', 't1', 'MAINT (via be_app/s1)', '', false],
     ['2.6-drain.csv', 'be_app', 's2', 'DRAIN', 'L7OK', false],
     ['2.6-nolb.csv', 'be_app', 's2', 'NOLB', 'L7OKC', false],
     ['2.6-backup-serving.csv', 'be_app', 's3', 'UP', 'L7OK', true],
@@ -88,6 +94,28 @@ describe('parseStatsCsv', () => {
   ])('reads %s: %s/%s is "%s", check "%s", backup %s', (file, backend, server, status, checkStatus, backup) => {
     const servers = parse(file).backends.get(backend)?.servers;
     expect(servers?.find((s) => s.name === server)).toEqual({ name: server, status, checkStatus, backup });
+  });
+
+  it.each([
+    ['2.6-up-going-down.csv', 'be_track', 't1', 'UP 1/2', 'be_app/s1'],
+    ['2.6-maint.csv', 'be_track', 't1', 'MAINT (via be_app/s1)', 'be_app/s1'],
+    ['2.6-track-init.csv', 'be_b', 't1', 'UP 1/3', 'be_a/s1'],
+    ['2.6-track-init.csv', 'be_b', 't2', 'UP 1/3', 'be_b/t1'],
+    ['1.8-layout.csv', 'be_track', 't1', 'DOWN', 'be_app/s1'],
+  ])('reads %s: %s/%s is "%s", tracking %s, with no check status of its own', (file, backend, server, status, tracked) => {
+    const servers = parse(file).backends.get(backend)?.servers;
+    expect(servers?.find((s) => s.name === server)).toEqual({ name: server, status, checkStatus: '', backup: false, tracked });
+  });
+
+  it('reads a layout without the tracked column as tracking nothing', () => {
+    const lines = fixture('2.6-one-down.csv').split('\n');
+    const tracked = (lines[0] ?? '').replace(/^# /, '').split(',').indexOf('tracked');
+    const withoutTracked = lines
+      .map((line) => (line === '' ? line : line.split(',').filter((_, index) => index !== tracked).join(',')))
+      .join('\n');
+    expect(withoutTracked).not.toContain('tracked');
+    const t1 = parseStatsCsv(withoutTracked, 'test').backends.get('be_track')?.servers[0];
+    expect(t1).toEqual({ name: 't1', status: 'DOWN', checkStatus: '', backup: false });
   });
 
   it.each([
@@ -145,8 +173,21 @@ describe('parseStatsCsv', () => {
     expect(parseStatsCsv(text, 'test').backends.get('be_app')?.servers[1]?.status).toBe('DOWN, "odd"');
   });
 
+  it('keeps a CR that does not end the line as part of its cell', () => {
+    const text = editCell(fixture('2.6-all-up.csv'), 'be_app,s2,', STATUS, 'UP\r');
+    expect(parseStatsCsv(text, 'test').backends.get('be_app')?.servers[1]?.status).toBe('UP\r');
+  });
+
   it('accepts CRLF line ends', () => {
     expect(parseStatsCsv(fixture('2.6-nolb.csv').replaceAll('\n', '\r\n'), 'test')).toEqual(parse('2.6-nolb.csv'));
+  });
+
+  it('accepts the same server name in two backends, and a listen section\'s FRONTEND and BACKEND rows', () => {
+    const text = fixture('2.6-all-up.csv').replace('\nbe_track,t2,', '\nbe_track,s1,');
+    const snapshot = parseStatsCsv(text, 'test');
+    expect(snapshot.backends.get('be_track')?.servers.map((s) => s.name)).toEqual(['t1', 's1']);
+    expect(snapshot.frontends.get('ok')?.status).toBe('OPEN');
+    expect(snapshot.backends.get('ok')?.status).toBe('UP');
   });
 
   it('accepts a header with no proxies under it', () => {
@@ -156,6 +197,14 @@ describe('parseStatsCsv', () => {
 });
 
 describe('parseStatsCsv rejects', () => {
+  it('a server listed twice, which would otherwise count twice towards minUp', () => {
+    const header = '# pxname,svname,status,type,check_status,bck,';
+    const rows = ['be,s1,UP,2,L7OK,0,', 'be,s1,UP,2,L7OK,0,', 'be,s2,DOWN,2,L4CON,0,', 'be,BACKEND,UP,1,,0,'];
+    expect(rejection(`${[header, ...rows].join('\n')}\n`)).toBe(
+      'stats from unix:/run/haproxy/admin.sock: line 3 repeats server be/s1 (first on line 2)',
+    );
+  });
+
   const allUp = fixture('2.6-all-up.csv');
   const header = allUp.split('\n')[0] ?? '';
 
@@ -180,6 +229,10 @@ describe('parseStatsCsv rejects', () => {
     ['a row with an empty status', editCell(allUp, 'be_app,s1,', STATUS, ''), 'line 13 (be_app/s1): empty status'],
     ['a row of unknown type', editCell(allUp, 'be_app,s1,', TYPE, '7'), 'line 13 (be_app/s1): unknown row type "7"'],
     ['text after a closing quote', editCell(allUp, 'be_app,s1,', STATUS, '"UP"x'), 'line 13: unexpected text after a quoted cell'],
+    ['a server row given twice', repeatLine(allUp, 'be_app,s1,'), 'line 14 repeats server be_app/s1 (first on line 13)'],
+    ['a server row given again further down', repeatLine(allUp, 'be_app,s2,', 2), 'line 17 repeats server be_app/s2 (first on line 14)'],
+    ['a BACKEND row given twice', repeatLine(allUp, 'be_app,BACKEND,'), 'line 18 repeats the BACKEND row of be_app (first on line 17)'],
+    ['a FRONTEND row given twice', repeatLine(allUp, 'stats,FRONTEND,'), 'line 11 repeats the FRONTEND row of stats (first on line 10)'],
   ])('%s', (_, text, reason) => {
     expect(rejection(text)).toBe(`stats from unix:/run/haproxy/admin.sock: ${reason}`);
   });

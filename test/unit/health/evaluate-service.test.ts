@@ -48,8 +48,19 @@ describe('evaluateService', () => {
     ['DRAIN does not count', server('s', 'DRAIN'), 0],
     ['NOLB does not count', server('s', 'NOLB'), 0],
     ['MAINT (via other/srv) does not count', server('s', 'MAINT (via other/srv)'), 0],
+    ['UP garbage (not a form HAProxy writes) does not count', server('s', 'UP garbage'), 0],
+    ['UPX does not count', server('s', 'UPX'), 0],
   ])('%s', (_title, stat, up) => {
     expect(evaluateService(service({}), snapshot({ be_app: [stat] }), true).backends[0]?.up).toBe(up);
+  });
+
+  it('counts a tracking server only once the server it tracks has been checked', () => {
+    const tracker = server('t1', 'UP 1/3', { checkStatus: '', tracked: 'be_other/s1' });
+    const rule = service({ minUp: 1 });
+    const unchecked = snapshot({ be_app: [tracker], be_other: [server('s1', 'UP 1/3', { checkStatus: 'INI' })] });
+    const checked = snapshot({ be_app: [tracker], be_other: [server('s1', 'UP', { checkStatus: 'L7OK' })] });
+    expect(evaluateService(rule, unchecked, false)).toMatchObject({ healthy: false, reason: 'be_app: 0/1 servers up, need ≥ 1' });
+    expect(evaluateService(rule, checked, false)).toMatchObject({ healthy: true, reason: 'be_app: 1/1 servers up, need ≥ 1' });
   });
 
   it('ignores backup servers unless countBackup is set', () => {
