@@ -1,8 +1,12 @@
 import type { ErrorObject } from 'ajv';
-import { isIP } from 'node:net';
 import { PluginError, describeValue } from '../errors.js';
+import { canonicalAddress, canonicalPrefix, isUnicastAddress, prefixProblem } from './prefix.js';
+import { redactUrlCredentials } from './redact-url-credentials.js';
 import { validateSchema } from './schema-validator.js';
-import type { Config, RouteAttributes, ServiceConfig } from './types.js';
+import type { Config, DegradePolicy, RouteAttributes, ServiceConfig } from './types.js';
+
+// src/generate/find-topology-problems.ts still imports it from here.
+export { prefixProblem } from './prefix.js';
 
 /** Parses and validates a config file's text. `origin` (the file name) prefixes every message. */
 export function loadConfig(text: string, origin: string): Config {
@@ -15,7 +19,11 @@ export function loadConfig(text: string, origin: string): Config {
   return validateConfig(data, origin);
 }
 
-/** Validates an already-parsed config (from a file or from command-line flags). Fills in defaults. */
+/**
+ * Validates an already-parsed config (from a file or from command-line flags). Fills in defaults
+ * and returns every prefix, address and community in its canonical text, the only text that is
+ * compared or written into commands.
+ */
 export function validateConfig(data: unknown, origin: string): Config {
   const copy: unknown = structuredClone(data);
   const problems = validateSchema(copy) ? checkMeaning(copy as unknown as Config) : schemaProblems(validateSchema.errors ?? [], copy);
@@ -26,10 +34,20 @@ export function validateConfig(data: unknown, origin: string): Config {
       { origin },
     );
   }
-  return copy as Config;
+  return inCanonicalForm(copy as Config);
+}
+
+/**
+ * The stats timeout when the config sets none: half the poll interval, so a hanging source fails
+ * its poll before the next one is due, and at most 2 s. The schema's minimum intervalMs (100)
+ * keeps it at or above the schema's minimum timeoutMs (50).
+ */
+export function defaultTimeoutMs(intervalMs: number): number {
+  return Math.min(2000, Math.floor(intervalMs / 2));
 }
 
 function schemaProblems(errors: ErrorObject[], data: unknown): string[] {
+  const shown = withoutSourceCredentials(data);
   const problems = errors
     // "if" only says that "then"/"else" failed; that error is listed on its own.
     .filter((e) => e.keyword !== 'if')
@@ -39,16 +57,26 @@ function schemaProblems(errors: ErrorObject[], data: unknown): string[] {
         const extra = (e.params as { additionalProperty: string }).additionalProperty;
         return `${path}: unknown setting "${extra}" (check its spelling; \`exabgp-anycast schema\` lists every setting)`;
       }
-      return `${path}: ${e.message ?? 'is invalid'} (got ${describeValue(valueAt(data, e.instancePath))})`;
+      return `${path}: ${e.message ?? 'is invalid'} (got ${describeValue(valueAt(shown, e.instancePath))})`;
     });
   return [...new Set(problems)];
+}
+
+/** `data` with stats.source's credentials hidden, so that no quoted value (of any path) shows them. */
+function withoutSourceCredentials(data: unknown): unknown {
+  if (!isObject(data) || !isObject(data.stats) || typeof data.stats.source !== 'string') return data;
+  return { ...data, stats: { ...data.stats, source: redactUrlCredentials(data.stats.source) } };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object';
 }
 
 function valueAt(data: unknown, pointer: string): unknown {
   let value = data;
   for (const part of pointer.split('/').slice(1)) {
     const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
-    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+    value = isObject(value) ? value[key] : undefined;
   }
   return value;
 }
@@ -64,23 +92,40 @@ function checkMeaning(config: Config): string[] {
     names.add(service.name);
     service.prefixes.forEach((prefix, j) => {
       const problem = prefixProblem(prefix);
-      if (problem) problems.push(`${at}/prefixes/${j}: ${problem}`);
-      const key = prefix.toLowerCase();
-      const owner = prefixOwners.get(key);
-      if (owner) problems.push(`${at}/prefixes/${j}: ${prefix} is already announced by service "${owner}"; give each prefix to one service`);
-      prefixOwners.set(key, service.name);
+      if (problem !== undefined) {
+        problems.push(`${at}/prefixes/${j}: ${problem}`);
+        return;
+      }
+      // Compared in canonical form: 198.18.0.0/024 and 198.18.0.0/24 are one route at the peer.
+      const canonical = canonicalPrefix(prefix);
+      const owner = prefixOwners.get(canonical);
+      if (owner === service.name) problems.push(`${at}/prefixes/${j}: ${prefix} is listed twice in this service (as ${canonical}); list it once`);
+      else if (owner !== undefined) problems.push(`${at}/prefixes/${j}: ${prefix} is already announced by service "${owner}"; give each prefix to one service`);
+      prefixOwners.set(canonical, service.name);
     });
-    if (service.nextHop !== 'self' && isIP(service.nextHop) === 0) {
-      problems.push(`${at}/nextHop: "${service.nextHop}" is not an IP address; use "self" or an IPv4/IPv6 address`);
-    }
+    if (service.nextHop !== 'self') problems.push(...addressProblems(service.nextHop, `${at}/nextHop`, 'use "self" or this router\'s own address'));
+    const neighbors = new Map<string, string>();
     service.neighbors.forEach((neighbor, j) => {
-      if (isIP(neighbor) === 0) problems.push(`${at}/neighbors/${j}: "${neighbor}" is not an IP address`);
+      const problem = addressProblems(neighbor, `${at}/neighbors/${j}`, 'use the peer\'s address from exabgp.conf');
+      problems.push(...problem);
+      const canonical = canonicalAddress(neighbor);
+      if (problem.length > 0 || canonical === undefined) return;
+      const first = neighbors.get(canonical);
+      if (first !== undefined) problems.push(`${at}/neighbors/${j}: "${neighbor}" is the same peer as "${first}"; list each neighbor once`);
+      neighbors.set(canonical, neighbor);
     });
     problems.push(...attributeProblems(service, at));
     if (service.onDown !== 'withdraw') problems.push(...attributeProblems(service.onDown, `${at}/onDown`));
     problems.push(...thresholdProblems(service, at));
   });
   return problems;
+}
+
+/** A neighbor or next hop must be an address a router can have; `fix` says what to write instead. */
+function addressProblems(address: string, at: string, fix: string): string[] {
+  if (canonicalAddress(address) === undefined) return [`${at}: "${address}" is not an IP address; ${fix}`];
+  if (!isUnicastAddress(address)) return [`${at}: "${address}" is not a unicast address (it is unspecified, multicast or broadcast); ${fix}`];
+  return [];
 }
 
 function checkStats(config: Config): string[] {
@@ -91,13 +136,13 @@ function checkStats(config: Config): string[] {
     try {
       url = new URL(source);
     } catch {
-      problems.push(`/stats/source: "${source}" is not a valid URL`);
+      problems.push(`/stats/source: "${redactUrlCredentials(source)}" is not a valid URL`);
     }
     if (url && (url.username || url.password)) {
       problems.push('/stats/source: credentials in the URL would end up in logs; set stats.username and stats.passwordFile (or passwordEnv) instead');
     }
     if (url && source.startsWith('tcp:') && (!url.hostname || !url.port)) {
-      problems.push(`/stats/source: "${source}" needs a host and a port, e.g. tcp://127.0.0.1:9999`);
+      problems.push(`/stats/source: "${redactUrlCredentials(source)}" needs a host and a port, e.g. tcp://127.0.0.1:9999`);
     }
   }
   if (passwordFile !== undefined && passwordEnv !== undefined) {
@@ -112,52 +157,49 @@ function checkStats(config: Config): string[] {
   return problems;
 }
 
-/** Returns why `prefix` is not a valid network prefix, or undefined when it is. */
-export function prefixProblem(prefix: string): string | undefined {
-  const [address = '', lengthText = ''] = prefix.split('/');
-  const family = isIP(address);
-  const length = Number(lengthText);
-  const maxLength = family === 6 ? 128 : 32;
-  if (family === 0) return `"${prefix}" does not start with an IPv4 or IPv6 address`;
-  if (!Number.isInteger(length) || length > maxLength) return `"${prefix}" has a prefix length outside 0-${maxLength}`;
-  const bits = addressBits(address);
-  if (bits.slice(length).includes('1')) {
-    return `"${prefix}" has host bits set; use the network address (e.g. ${networkOf(bits, length, family)}/${length})`;
-  }
-  return undefined;
-}
-
-function addressBits(address: string): string {
-  if (isIP(address) === 4) return address.split('.').map((o) => Number(o).toString(2).padStart(8, '0')).join('');
-  const [head = '', tail = ''] = address.split('::');
-  const groups = (part: string) => (part ? part.split(':') : []);
-  const missing = 8 - groups(head).length - groups(tail).length;
-  const all = address.includes('::') ? [...groups(head), ...Array<string>(missing).fill('0'), ...groups(tail)] : groups(head);
-  return all.map((g) => parseInt(g, 16).toString(2).padStart(16, '0')).join('');
-}
-
-function networkOf(bits: string, length: number, family: number): string {
-  const network = bits.slice(0, length).padEnd(bits.length, '0');
-  const chunk = family === 4 ? 8 : 16;
-  const parts = network.match(new RegExp(`.{${chunk}}`, 'g')) ?? [];
-  return family === 4
-    ? parts.map((p) => parseInt(p, 2)).join('.')
-    : parts.map((p) => parseInt(p, 2).toString(16)).join(':');
-}
-
 function attributeProblems(attributes: RouteAttributes, at: string): string[] {
   const problems: string[] = [];
   attributes.communities?.forEach((community, i) => {
-    if (community.split(':').some((part) => Number(part) > 65535)) {
+    if (communityParts(community).some((part) => part > 65535)) {
       problems.push(`${at}/communities/${i}: "${community}" must be two numbers 0-65535 (ASN:value)`);
     }
   });
   attributes.largeCommunities?.forEach((community, i) => {
-    if (community.split(':').some((part) => Number(part) > 4294967295)) {
-      problems.push(`${at}/largeCommunities/${i}: "${community}" must be three numbers 0-4294967295`);
+    if (communityParts(community).some((part) => part > 4294967295)) {
+      problems.push(`${at}/largeCommunities/${i}: "${community}" must be three numbers 0-4294967295 (ASN:value:value)`);
     }
   });
   return problems;
+}
+
+/** The numbers of a schema-checked community ("65010:100", or "65010:1:1" for a large one). */
+function communityParts(community: string): number[] {
+  return community.split(':').map(Number);
+}
+
+/** A checked config with its text canonical and its derived defaults filled in. */
+function inCanonicalForm(config: Config): Config {
+  return {
+    ...config,
+    stats: { ...config.stats, timeoutMs: (config.stats.timeoutMs as number | undefined) ?? defaultTimeoutMs(config.intervalMs) },
+    services: config.services.map((service) => ({
+      ...canonicalAttributes(service),
+      prefixes: service.prefixes.map(canonicalPrefix),
+      nextHop: canonicalAddress(service.nextHop) ?? service.nextHop,
+      neighbors: service.neighbors.map((neighbor) => canonicalAddress(neighbor) ?? neighbor),
+      onDown: service.onDown === 'withdraw' ? service.onDown : canonicalAttributes<DegradePolicy>(service.onDown),
+    })),
+  };
+}
+
+/** Communities re-written from their numbers, so "0000000001:1:1" reaches ExaBGP as "1:1:1". */
+function canonicalAttributes<T extends RouteAttributes>(attributes: T): T {
+  const formatted = (communities: string[]) => communities.map((community) => communityParts(community).join(':'));
+  return {
+    ...attributes,
+    ...(attributes.communities && { communities: formatted(attributes.communities) }),
+    ...(attributes.largeCommunities && { largeCommunities: formatted(attributes.largeCommunities) }),
+  };
 }
 
 function thresholdProblems(service: ServiceConfig, at: string): string[] {

@@ -14,7 +14,10 @@ export interface Config {
 export interface StatsSettings {
   /** unix:/path, tcp://host:port, http(s)://…, or file:/path.csv */
   source: string;
+  /** Defaults to half of intervalMs, at most 2000 (defaultTimeoutMs). */
   timeoutMs: number;
+  /** A stats reply bigger than this is a failed poll. */
+  maxBodyBytes: number;
   username?: string;
   passwordFile?: string;
   passwordEnv?: string;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, prefixProblem, validateConfig } from '../../../src/config/load-config.js';
+import { loadConfig, validateConfig } from '../../../src/config/load-config.js';
 import { PluginError } from '../../../src/errors.js';
 
 const base = () => ({
-  stats: { source: 'unix:/run/haproxy/admin.sock', timeoutMs: 2000 },
+  stats: { source: 'unix:/run/haproxy/admin.sock' },
   intervalMs: 1000,
   rise: 2,
   fall: 2,
@@ -94,18 +94,133 @@ describe('loadConfig', () => {
   it('accepts a degrade policy', () => {
     expect(problemWith(withService({ onDown: { asPath: [65010, 65010, 65010, 65010, 65010], withdrawAfterMs: 60000 } }))).toBe('');
   });
-});
 
-describe('prefixProblem', () => {
   it.each([
-    ['9.9.9.9/32', undefined],
-    ['198.18.0.0/15', undefined],
-    ['2001:db8::/32', undefined],
-    ['2001:db8::1/128', undefined],
-    ['2001:db8::1/64', '"2001:db8::1/64" has host bits set; use the network address (e.g. 2001:db8:0:0:0:0:0:0/64)'],
-    ['10.1.2.3/8', '"10.1.2.3/8" has host bits set; use the network address (e.g. 10.0.0.0/8)'],
-    ['300.1.1.1/32', '"300.1.1.1/32" does not start with an IPv4 or IPv6 address'],
-  ])('%s → %s', (prefix, expected) => {
-    expect(prefixProblem(prefix)).toBe(expected);
+    ['a valid IPv6 prefix with an embedded IPv4 tail', '64:ff9b::192.0.2.0/120'],
+    ['the IPv6 default route', '::/0'],
+    ['an IPv6 prefix in uppercase', '2001:DB8::/32'],
+  ])('accepts %s', (_title, prefix) => {
+    expect(problemWith(withService({ prefixes: [prefix] }))).toBe('');
+  });
+
+  it.each([
+    ['198.18.0.0/24', '198.18.0.0/024'],
+    ['2001:db8::/32', '2001:db8:0::/32'],
+    ['2001:db8::/32', '2001:0DB8::/32'],
+    ['64:ff9b::c000:200/120', '64:ff9b::192.0.2.0/120'],
+  ])('sees %s and %s as one prefix, so two services cannot both claim it', (first, second) => {
+    const config = base();
+    config.services.push({ ...(config.services[0] as (typeof config.services)[0]), name: 'api', prefixes: [second] });
+    Object.assign(config.services[0] as object, { prefixes: [first] });
+    expect(problemWith(config)).toContain(`/services/1/prefixes/0: ${second} is already announced by service "www"`);
+  });
+
+  it('rejects a prefix listed twice in one service', () => {
+    expect(problemWith(withService({ prefixes: ['198.18.0.0/24', '198.18.0.0/024'] }))).toContain(
+      '/services/0/prefixes/1: 198.18.0.0/024 is listed twice in this service (as 198.18.0.0/24); list it once',
+    );
+  });
+
+  it('returns prefixes, addresses and communities in canonical form, as ExaBGP must see them', () => {
+    const config = validateConfig(
+      withService({
+        prefixes: ['198.18.0.0/024', '2001:0DB8:0::/32', '64:ff9b::192.0.2.0/120'],
+        nextHop: '2001:DB8::0:1',
+        neighbors: ['127.0.0.2', 'FE80:0::1'],
+        communities: ['06501:00100'],
+        largeCommunities: ['0000000001:1:1', '4294967295:0000000000:7'],
+        onDown: { communities: ['00001:2'], largeCommunities: ['01:02:03'], asPath: [65010, 65010, 65010, 65010] },
+      }),
+      'test.json',
+    );
+    expect(config.services[0]).toMatchObject({
+      prefixes: ['198.18.0.0/24', '2001:db8::/32', '64:ff9b::c000:200/120'],
+      nextHop: '2001:db8::1',
+      neighbors: ['127.0.0.2', 'fe80::1'],
+      communities: ['6501:100'],
+      largeCommunities: ['1:1:1', '4294967295:0:7'],
+      onDown: { communities: ['1:2'], largeCommunities: ['1:2:3'] },
+    });
+  });
+
+  it('leaves absent attributes absent', () => {
+    const service = validateConfig(base(), 'test.json').services[0];
+    expect(service).not.toHaveProperty('communities');
+    expect(service).not.toHaveProperty('largeCommunities');
+  });
+
+  it.each([
+    ['a large community part above 32 bits', { largeCommunities: ['4294967296:1:1'] }, '/services/0/largeCommunities/0: "4294967296:1:1" must be three numbers 0-4294967295'],
+    ['a large community in a degrade above 32 bits', { onDown: { largeCommunities: ['1:9999999999:1'] } }, '/services/0/onDown/largeCommunities/0'],
+  ])('rejects %s', (_title, fields, message) => {
+    expect(problemWith(withService(fields))).toContain(message);
+  });
+
+  it.each([
+    ['an IPv4-mapped prefix with host bits', { prefixes: ['::ffff:0.1.2.3/112'] }, '/services/0/prefixes/0: "::ffff:0.1.2.3/112" has host bits set; use the network address (e.g. ::ffff:0.1.0.0/112)'],
+    ['the neighbor 0.0.0.0', { neighbors: ['0.0.0.0'] }, '/services/0/neighbors/0: "0.0.0.0" is not a unicast address'],
+    ['the neighbor ::', { neighbors: ['127.0.0.2', '::'] }, '/services/0/neighbors/1: "::" is not a unicast address'],
+    ['a multicast neighbor', { neighbors: ['224.0.0.5'] }, '/services/0/neighbors/0: "224.0.0.5" is not a unicast address'],
+    ['an IPv6 multicast neighbor', { neighbors: ['ff02::1'] }, '/services/0/neighbors/0: "ff02::1" is not a unicast address'],
+    ['the broadcast neighbor', { neighbors: ['255.255.255.255'] }, '/services/0/neighbors/0: "255.255.255.255" is not a unicast address'],
+    ['a neighbor that is not an address', { neighbors: ['1.2.3'] }, '/services/0/neighbors/0: "1.2.3" is not an IP address; use the peer\'s address from exabgp.conf'],
+    ['a neighbor listed twice', { neighbors: ['2001:db8::1', '2001:DB8:0::1'] }, '/services/0/neighbors/1: "2001:DB8:0::1" is the same peer as "2001:db8::1"; list each neighbor once'],
+    ['the next hop 0.0.0.0', { nextHop: '0.0.0.0' }, '/services/0/nextHop: "0.0.0.0" is not a unicast address (it is unspecified, multicast or broadcast); use "self" or this router\'s own address'],
+    ['a multicast next hop', { nextHop: 'ff05::2' }, '/services/0/nextHop: "ff05::2" is not a unicast address'],
+  ])('rejects %s, naming the field and the fix', (_title, fields, message) => {
+    expect(problemWith(withService(fields))).toContain(message);
+  });
+
+  it.each([
+    ['a hold of 1e300 ms', 1e300],
+    ['a hold just over ten minutes', 600001],
+  ])('rejects %s, which would keep an unchecked route for too long', (_title, staleMs) => {
+    expect(problemWith({ ...base(), onStatsError: 'hold', staleMs })).toContain('/staleMs: must be <= 600000');
+  });
+
+  it.each([
+    [1000, 500],
+    [200, 100],
+    [100, 50],
+    [10000, 2000],
+  ])('gives a poll every %i ms a stats timeout of %i ms when none is set', (intervalMs, timeoutMs) => {
+    expect(validateConfig({ ...base(), intervalMs }, 'test.json').stats.timeoutMs).toBe(timeoutMs);
+  });
+
+  it('keeps a stats timeout that is set, and caps the stats body at 16 MiB by default', () => {
+    const config = validateConfig({ ...base(), stats: { source: 'unix:/run/haproxy/admin.sock', timeoutMs: 700 } }, 'test.json');
+    expect(config.stats).toEqual({ source: 'unix:/run/haproxy/admin.sock', timeoutMs: 700, maxBodyBytes: 16777216 });
+  });
+
+  it.each([
+    ['below 4 KiB', 4095, '/stats/maxBodyBytes: must be >= 4096'],
+    ['above 1 GiB', 1073741825, '/stats/maxBodyBytes: must be <= 1073741824'],
+  ])('rejects a stats body cap %s', (_title, maxBodyBytes, message) => {
+    expect(problemWith({ ...base(), stats: { source: 'unix:/run/haproxy/admin.sock', maxBodyBytes } })).toContain(message);
+  });
+
+  it.each([
+    ['a bad port', 'http://admin:hunter2@127.0.0.1:99999/stats;csv'],
+    ['whitespace', 'http://admin:hunter2@127.0.0.1/stats csv'],
+    ['a tcp source with whitespace', 'tcp://admin:hunter2@127.0.0.1 :9999'],
+    ['no scheme', 'admin:hunter2@127.0.0.1:8404'],
+    ['a valid URL', 'http://admin:hunter2@127.0.0.1:8404/stats;csv'],
+  ])('never quotes the password of a stats URL with %s', (_title, source) => {
+    const message = problemWith({ ...base(), stats: { source } });
+    expect(message).toContain('/stats/source');
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('quotes the stats URL without its credentials', () => {
+    expect(problemWith({ ...base(), stats: { source: 'http://admin:hunter2@127.0.0.1/stats csv' } })).toContain(
+      '(got "http://***@127.0.0.1/stats csv")',
+    );
+  });
+
+  it('never quotes the password when it quotes the whole config', () => {
+    const message = problemWith({ stats: { source: 'http://admin:hunter2@127.0.0.1:8404/stats;csv' } });
+    expect(message).toContain("/: must have required property 'services'");
+    expect(message).not.toContain('hunter2');
   });
 });
+
