@@ -37,7 +37,8 @@ Examples:
           throw new PluginError('ERR_CONFIG_INVALID', `${flags.config}: not found in the stats of ${config.stats.source}:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
         }
       }
-      for (const warning of warnings) process.stdout.write(`warning: ${warning}\n`);
+      // Warnings are diagnostics, like the errors: stdout keeps only the verdict.
+      for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
       const checked = flags.connect ? ', every backend and frontend found in the stats source' : '';
       process.stdout.write(`${flags.config}: valid, ${config.services.length} service(s)${checked}\n`);
     });

@@ -136,9 +136,10 @@ describe('replay', () => {
 
 describe('validate', () => {
   it('says valid and exits 0, with warnings that name the JSON path', () => {
-    const { code, stdout } = cli('validate', '--config', configFile({ stats: { source: 'unix:/run/haproxy/admin.sock', timeoutMs: 5000 } }));
+    const { code, stdout, stderr } = cli('validate', '--config', configFile({ stats: { source: 'unix:/run/haproxy/admin.sock', timeoutMs: 5000 } }));
     expect(code).toBe(0);
-    expect(stdout).toContain('warning: /stats/timeoutMs: 5000 ms is not below intervalMs (1000 ms)');
+    expect(stderr).toContain('warning: /stats/timeoutMs: 5000 ms is not below intervalMs (1000 ms)');
+    expect(stdout).not.toContain('warning');
     expect(stdout).toMatch(/valid, 1 service\(s\)/);
   });
 
@@ -161,9 +162,9 @@ describe('validate', () => {
     ['a missing maintenance folder', { disableFile: '/nonexistent-dir/maint' }, {}, '/disableFile: folder /nonexistent-dir does not exist'],
     ['a degrade that is not less preferred', {}, { onDown: { asPath: [65010] } }, '/services/0/onDown: the degraded route is not less preferred'],
   ])('warns about %s', (_title, overrides, service, message) => {
-    const { code, stdout } = cli('validate', '--config', configFile(overrides, service));
+    const { code, stderr } = cli('validate', '--config', configFile(overrides, service));
     expect(code).toBe(0);
-    expect(stdout).toContain(`warning: ${message}`);
+    expect(stderr).toContain(`warning: ${message}`);
   });
 
   it('with --connect, checks that configured backends exist in the stats', () => {
