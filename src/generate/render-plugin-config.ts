@@ -4,13 +4,22 @@ import type { Topology } from './topology.js';
 const passedSettings = ['intervalMs', 'rise', 'fall', 'disableFile', 'onStatsError', 'staleMs'] as const;
 
 /**
+ * The polling a topology gets unless it sets its own: the README's "generated defaults", where the
+ * plugin adds little to HAProxy's own detection. stats.timeoutMs is left to the plugin's default,
+ * half of intervalMs.
+ */
+const generatedPolling = { intervalMs: 200, rise: 2, fall: 2 };
+
+/**
  * The exabgp-anycast.json of an NVA whose region announces `asPath`: the topology's plugin
- * settings and services, plus the two things the generator decides, `nextHop: "self"` and `asPath`.
+ * settings (over the generated polling) and services, plus the two things the generator decides,
+ * `nextHop: "self"` and `asPath`.
  */
 export function renderPluginConfig(topology: Topology, asPath: number[]): string {
-  const settings = Object.fromEntries(
-    passedSettings.filter((key) => topology[key] !== undefined).map((key) => [key, topology[key]]),
-  );
+  const settings = {
+    ...generatedPolling,
+    ...Object.fromEntries(passedSettings.filter((key) => topology[key] !== undefined).map((key) => [key, topology[key]])),
+  };
   const services = topology.services.map(({ name, prefixes, haproxy: _haproxyOnly, ...serviceSettings }) => ({
     name,
     prefixes,

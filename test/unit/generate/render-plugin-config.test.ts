@@ -1,16 +1,23 @@
 import { describe, expect, it } from 'vitest';
+import { configWarnings } from '../../../src/config/config-warnings.js';
+import { loadConfig } from '../../../src/config/load-config.js';
 import { parseTopology } from '../../../src/generate/parse-topology.js';
 import { renderPluginConfig } from '../../../src/generate/render-plugin-config.js';
-import { seedWith, type Change } from './topologies.js';
+import { readTopologyText, seedWith, topologyFiles, type Change } from './topologies.js';
+
+const topologiesWithDefaultTimeout = topologyFiles.filter((file) => parseTopology(readTopologyText(file), file).stats.timeoutMs === undefined);
 
 function configOf(asPath: number[], ...changes: Change[]): unknown {
   return JSON.parse(renderPluginConfig(parseTopology(seedWith(...changes), 'topology.json'), asPath));
 }
 
 describe('renderPluginConfig', () => {
-  it('writes the seed service with nextHop self and the given as-path', () => {
+  it('writes the seed service with nextHop self, the given as-path and the generated polling', () => {
     expect(configOf([65010, 65010, 65010])).toEqual({
       stats: { source: 'unix:/run/haproxy/admin.sock' },
+      intervalMs: 200,
+      rise: 2,
+      fall: 2,
       services: [
         {
           name: 'www',
@@ -53,5 +60,16 @@ describe('renderPluginConfig', () => {
     expect(text).toContain('\n      "asPath": [65010, 65010, 65010],\n');
     expect(text).toContain('\n      "prefixes": ["9.9.9.9/32"],\n');
     expect(text.endsWith('}\n')).toBe(true);
+  });
+
+  it('polls as the README\'s "generated defaults" describe: every 200 ms, rise 2, fall 2, a 100 ms stats timeout', () => {
+    const config = loadConfig(renderPluginConfig(parseTopology(seedWith(), 'topology.json'), [65010]), 'exabgp-anycast.json');
+    expect(config).toMatchObject({ intervalMs: 200, rise: 2, fall: 2, stats: { timeoutMs: 100 } });
+  });
+
+  it.each(topologiesWithDefaultTimeout)('writes configs that raise no warning from %s, which leaves the stats timeout to the default', (file) => {
+    const topology = parseTopology(readTopologyText(file), file);
+    const config = loadConfig(renderPluginConfig(topology, [topology.localAs]), 'exabgp-anycast.json');
+    expect(configWarnings(config)).toEqual([]);
   });
 });
