@@ -42,7 +42,7 @@ export function validateConfig(data: unknown, origin: string): Config {
  * its poll before the next one is due, and at most 2 s. The schema's minimum intervalMs (100)
  * keeps it at or above the schema's minimum timeoutMs (50).
  */
-export function defaultTimeoutMs(intervalMs: number): number {
+function defaultTimeoutMs(intervalMs: number): number {
   return Math.min(2000, Math.floor(intervalMs / 2));
 }
 
@@ -181,6 +181,7 @@ function communityParts(community: string): number[] {
 function inCanonicalForm(config: Config): Config {
   return {
     ...config,
+    // The schema leaves timeoutMs optional: its default depends on intervalMs.
     stats: { ...config.stats, timeoutMs: (config.stats.timeoutMs as number | undefined) ?? defaultTimeoutMs(config.intervalMs) },
     services: config.services.map((service) => ({
       ...canonicalAttributes(service),
