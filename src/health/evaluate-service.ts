@@ -60,8 +60,26 @@ function countBackend(name: string, snapshot: StatsSnapshot, countBackup: boolea
   const enough =
     total > 0 &&
     (need.minUp === undefined || up >= need.minUp) &&
-    (need.minUpPercent === undefined || (up / total) * 100 >= need.minUpPercent);
+    (need.minUpPercent === undefined || reachesPercent(up, total, need.minUpPercent));
   return { backend: name, found: true, up, total, enough };
+}
+
+/**
+ * Whether up/total reaches `percent` %, exactly for the decimal the config wrote: 161 of 250 is
+ * 64.4 %, yet in floating point 161 / 250 * 100 and 161 * 100 both fall short of 64.4 * 250.
+ */
+function reachesPercent(up: number, total: number, percent: number): boolean {
+  const { digits, scale } = decimalOf(percent);
+  return BigInt(up) * 100n * 10n ** BigInt(scale) >= digits * BigInt(total);
+}
+
+/** `value` (positive) as digits / 10^scale, from its shortest decimal form (exponent form too: 1e-7). */
+function decimalOf(value: number): { digits: bigint; scale: number } {
+  const [mantissa = '', exponent = '0'] = String(value).split('e');
+  const [whole = '', fraction = ''] = mantissa.split('.');
+  const digits = BigInt(whole + fraction);
+  const scale = fraction.length - Number(exponent);
+  return scale >= 0 ? { digits, scale } : { digits: digits * 10n ** BigInt(-scale), scale: 0 };
 }
 
 function describeBackend(count: BackendCount, need: Thresholds): string {

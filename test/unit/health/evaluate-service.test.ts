@@ -80,6 +80,20 @@ describe('evaluateService', () => {
     expect(evaluateService(service({ minUpPercent: 33 }), stats, true).healthy).toBe(true);
   });
 
+  it.each([
+    [161, 250, 64.4, true],
+    [160, 250, 64.4, false],
+    [29, 100, 29, true],
+    [1, 3, 33.3, true],
+    [1, 3, 33.34, false],
+    [1, 1000, 0.1, true],
+    [1, 1, 1e-7, true],
+    [0, 1, 1e-7, false],
+  ])('takes %i of %i servers up against minUpPercent %s exactly as written: healthy %s', (up, total, percent, healthy) => {
+    const servers = Array.from({ length: total }, (_, i) => server(`s${i}`, i < up ? 'UP' : 'DOWN'));
+    expect(evaluateService(service({ minUpPercent: percent }), snapshot({ be_app: servers }), true).healthy).toBe(healthy);
+  });
+
   it('needs the higher recover level to come back, but only the lower one to stay up', () => {
     const rule = { minUp: 1, recoverMinUp: 2 };
     const stats = snapshot({ be_app: [server('s1', 'UP'), server('s2', 'DOWN')] });
