@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { cleanupAll } from '../lab/daemons/index.js';
 import { Lab, repoRootFrom } from '../lab/lab.js';
 import { HaproxyPoller } from '../lab/measure.js';
-import { namespacesAvailable } from '../lab/netns.js';
+import { namespacesUnavailable } from '../lab/netns.js';
 import { addSbinToPath } from '../lab/prereqs.js';
 import { measureTransition, type Transition } from '../lab/scenario.js';
 
@@ -44,7 +44,7 @@ async function benchSetting(repoRoot: string, s: Setting): Promise<Transition[]>
   try {
     const poller = new HaproxyPoller(lab.primary.files.statsSocket, 'be_app', 10);
     poller.start();
-    const client = lab.startClient(15 * 60_000, { periodMs: 20, timeoutMs: 500 });
+    const client = await lab.startClient(15 * 60_000, { periodMs: 20, timeoutMs: 500 });
     const out: Transition[] = [];
     await sleep(1000);
     for (let i = 0; i < repeat; i++) {
@@ -62,8 +62,9 @@ async function benchSetting(repoRoot: string, s: Setting): Promise<Transition[]>
 }
 
 async function main(): Promise<number> {
-  if (process.getuid?.() !== 0 || !(await namespacesAvailable())) {
-    console.error('bench:failover needs root and network namespaces (ip netns add + veth).');
+  const unavailable = await namespacesUnavailable();
+  if (unavailable !== undefined) {
+    console.error(`bench:failover needs root and network namespaces (ip netns add + veth): ${unavailable}.`);
     return 1;
   }
   addSbinToPath();

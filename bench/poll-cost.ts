@@ -37,7 +37,7 @@ let now = 0;
 /** One poll as run does it, without the socket read. */
 function poll(): void {
   now += 1000;
-  state = tick(config, state, { poll: { ok: true, snapshot: parseStatsCsv(csv, 'bench') }, disabled: false, now }).state;
+  state = tick(config, state, { poll: { ok: true, snapshot: parseStatsCsv(csv, 'bench') }, disabled: false, now, knownNeighbors: new Set() }).state;
 }
 
 /** CPU milliseconds (all threads, so V8's background compiler counts) and wall milliseconds of `run`. */

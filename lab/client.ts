@@ -1,6 +1,5 @@
-// Runs the client agent in the client namespace and collects one sample per request.
-import { join } from 'node:path';
-import { startProcess, type LabProcess } from './exec.js';
+// Runs the client agent in the client namespace and reads one sample per request from its output.
+import type { SupervisedProcess } from './daemons/index.js';
 import type { Sample } from './timeline-svg.js';
 
 export interface ClientSample extends Sample {
@@ -9,52 +8,47 @@ export interface ClientSample extends Sample {
 }
 
 export class ClientRun {
-  samples: ClientSample[] = [];
-  proc: LabProcess;
+  constructor(readonly proc: SupervisedProcess) {}
 
-  constructor(ns: string, agent: string, addr: string, dir: string, opts: { periodMs?: number; durationMs: number; timeoutMs?: number; tag?: string }) {
-    this.proc = startProcess(
-      `client${opts.tag ?? ''}`,
-      ns,
-      process.execPath,
-      [agent, addr, String(opts.periodMs ?? 20), String(opts.durationMs), String(opts.timeoutMs ?? 500)],
-      join(dir, `client${opts.tag ?? ''}.log`),
-      {
-        stdin: 'pipe',
-        onStdoutLine: (line) => {
-          try {
-            this.samples.push(JSON.parse(line) as ClientSample);
-          } catch {
-            /* not a sample */
-          }
-        },
-      },
-    );
+  /** argv for the client agent: GET http://ADDR/ every periodMs for durationMs, each with timeoutMs. */
+  static args(agent: string, addr: string, opts: { periodMs?: number; durationMs: number; timeoutMs?: number }): string[] {
+    return [agent, addr, String(opts.periodMs ?? 20), String(opts.durationMs), String(opts.timeoutMs ?? 500)];
   }
 
-  /** Asks the agent to stop (it finishes in-flight requests) and waits for it. */
-  async stop(): Promise<ClientSample[]> {
-    this.proc.child.stdin?.end();
+  /** Every request answered or failed so far, in the order they were sent. */
+  samples(): ClientSample[] {
+    const samples: ClientSample[] = [];
+    for (const line of this.proc.stdout().split('\n')) {
+      // The last line may still be half written.
+      if (!line.endsWith('}')) continue;
+      try {
+        samples.push(JSON.parse(line) as ClientSample);
+      } catch {
+        /* not a sample */
+      }
+    }
+    return samples.sort((a, b) => a.seq - b.seq);
+  }
+
+  /** Waits for the requests it was asked to make, then for the last answers. */
+  async finished(): Promise<ClientSample[]> {
     await this.proc.exited;
-    this.samples.sort((a, b) => a.seq - b.seq);
-    return this.samples;
+    return this.samples();
+  }
+
+  /** Asks the agent to stop (SIGTERM: it finishes in-flight requests) and waits for it. */
+  async stop(): Promise<ClientSample[]> {
+    await this.proc.stop();
+    return this.samples();
   }
 
   lost(from = 0, to = Infinity): number {
-    return this.samples.filter((s) => s.t >= from && s.t < to && !s.region).length;
+    return this.samples().filter((s) => s.t >= from && s.t < to && !s.region).length;
   }
 
   byRegion(from = 0, to = Infinity): Record<string, number> {
     const res: Record<string, number> = {};
-    for (const s of this.samples) if (s.t >= from && s.t < to) res[s.region ?? 'lost'] = (res[s.region ?? 'lost'] ?? 0) + 1;
+    for (const s of this.samples()) if (s.t >= from && s.t < to) res[s.region ?? 'lost'] = (res[s.region ?? 'lost'] ?? 0) + 1;
     return res;
-  }
-
-  /** Region of the most recent answered requests (the last n samples all agree), or undefined. */
-  recentRegion(n = 3): string | undefined {
-    const last = this.samples.slice(-n);
-    if (last.length < n) return undefined;
-    const r = last[0]?.region;
-    return r && last.every((s) => s.region === r) ? r : undefined;
   }
 }

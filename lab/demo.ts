@@ -8,7 +8,7 @@ import { run } from './exec.js';
 import { formatHubTable } from './hub.js';
 import { Lab, repoRootFrom } from './lab.js';
 import { fmtMs, HaproxyPoller } from './measure.js';
-import { hubKernelRoute, namespacesAvailable, regionByNextHop, SERVICE_ADDR } from './netns.js';
+import { hubKernelRoute, namespacesUnavailable, regionByNextHop, SERVICE_ADDR } from './netns.js';
 import { addSbinToPath, isRoot } from './prereqs.js';
 import { measureTransition, type Transition } from './scenario.js';
 import { renderTimeline } from './timeline-svg.js';
@@ -43,9 +43,10 @@ async function main(): Promise<number> {
     const b = await run(process.execPath, [join(repoRoot, 'scripts', 'build.mjs')], { timeoutMs: 120_000 });
     if (b.code !== 0) throw new Error(`build failed: ${b.stderr}`);
   }
-  if (args.includes('--loopback') || !isRoot() || !(await namespacesAvailable())) {
-    if (!args.includes('--loopback')) {
-      say(isRoot() ? 'cannot create network namespaces here (ip netns add / veth failed)' : 'not root, so no network namespaces (sudo npm run demo gives the full version)');
+  const unavailable = args.includes('--loopback') ? undefined : await namespacesUnavailable();
+  if (args.includes('--loopback') || unavailable !== undefined) {
+    if (unavailable !== undefined) {
+      say(isRoot() ? `cannot create network namespaces here (${unavailable})` : 'not root, so no network namespaces (sudo npm run demo gives the full version)');
     }
     return loopbackDemo(repoRoot, say, holdMs);
   }
@@ -59,7 +60,7 @@ async function main(): Promise<number> {
 
   const poller = new HaproxyPoller(ne.files.statsSocket, 'be_app');
   poller.start();
-  const client = lab.startClient(10 * 60_000, { periodMs: 20, timeoutMs: 500 });
+  const client = await lab.startClient(10 * 60_000, { periodMs: 20, timeoutMs: 500 });
   const tStart = Date.now();
   await sleep(1500);
 

@@ -1,6 +1,7 @@
-// Small helpers to run commands, optionally inside a network namespace.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+// Short commands run to completion, optionally inside a network namespace. Long-running programs are
+// lab/daemons' spawnSupervised.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export interface RunResult {
   code: number;
@@ -44,77 +45,6 @@ export function runIn(ns: string | undefined, cmd: string, args: string[], opts:
 export function mustIn(ns: string | undefined, cmd: string, args: string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<string> {
   const [c, a] = inNs(ns, cmd, args);
   return must(c, a, opts);
-}
-
-export interface LabProcess {
-  name: string;
-  child: ChildProcess;
-  pid: number;
-  log: string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  running(): boolean;
-}
-
-/**
- * Starts a long-running process (inside `ns` when given), stdout+stderr appended to `log`.
- * `ip netns exec` execs the command, so the pid is the daemon's own pid.
- */
-export function startProcess(
-  name: string,
-  ns: string | undefined,
-  cmd: string,
-  args: string[],
-  log: string,
-  opts: { env?: NodeJS.ProcessEnv; stdin?: 'ignore' | 'pipe'; onStdoutLine?: (line: string) => void } = {},
-): LabProcess {
-  const [c, a] = inNs(ns, cmd, args);
-  const out: WriteStream = createWriteStream(log, { flags: 'a' });
-  const child = spawn(c, a, {
-    stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...(opts.env ?? {}) },
-    detached: false,
-  });
-  let alive = true;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('exit', (code, signal) => {
-      alive = false;
-      resolve({ code, signal });
-    });
-    child.on('error', (e) => {
-      alive = false;
-      out.write(`[lab] spawn error: ${e.message}\n`);
-      resolve({ code: -1, signal: null });
-    });
-  });
-  let buf = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    out.write(d);
-    if (opts.onStdoutLine) {
-      buf += d.toString('utf8');
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        opts.onStdoutLine(line);
-      }
-    }
-  });
-  child.stderr?.on('data', (d: Buffer) => out.write(d));
-  child.on('close', () => out.end());
-  return { name, child, pid: child.pid ?? -1, log, exited, running: () => alive };
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `fn` until it returns a truthy value or the deadline passes; returns the value or undefined. */
-export async function waitFor<T>(fn: () => Promise<T | undefined | false | null> | T | undefined | false | null, timeoutMs: number, everyMs = 50): Promise<T | undefined> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as T;
-    if (Date.now() >= end) return undefined;
-    await sleep(everyMs);
-  }
 }
 
 /** True while the process runs; a zombie (exited, not yet reaped by its parent or init) counts as gone. */

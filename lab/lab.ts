@@ -1,14 +1,13 @@
 // The whole lab: namespaces, the hub, two NVAs built from `generate` output, the client.
 // Used by `npm run demo`, the fault-matrix tests and the failover benchmark.
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bundleAgents, type AgentPaths } from './agents/bundle.js';
 import { ClientRun } from './client.js';
+import { openLab, registerCleanup, type Lab as DaemonLab } from './daemons/index.js';
 import { run } from './exec.js';
-import { Hub, type HubOptions } from './hub.js';
-import { registerCleanup } from './daemons/index.js';
-import { createTopology, destroyNamespaces, destroyNamespacesSync, labId, SERVICE_ADDR, sweepStale, type Topology } from './netns.js';
+import { Hub } from './hub.js';
+import { createTopology, destroyNamespaces, destroyNamespacesSync, labId, LAB_DIR_PREFIX, SERVICE_ADDR, sweepStale, type Topology } from './netns.js';
 import { Nva, type NvaFiles } from './nva.js';
 import { HubWatcher } from './watch.js';
 
@@ -41,7 +40,6 @@ export interface LabOptions {
   haproxy?: { inter?: number; fall?: number; rise?: number };
   /** Further changes to the topology before `generate` runs (tests: onDown, stats source…). */
   patchTopology?: (t: TopologyInput) => void;
-  hub?: HubOptions;
   /** How often the hub watcher polls BIRD (ms); default 40. */
   watchEveryMs?: number;
   log?: (msg: string) => void;
@@ -58,46 +56,47 @@ export class Lab {
   nvas: Nva[] = [];
   agents!: AgentPaths;
   topologyInput!: TopologyInput;
-  private clients: ClientRun[] = [];
+  private clients = 0;
   private removeCleanup?: () => void;
   private stopped = false;
 
   private constructor(
     readonly topo: Topology,
-    readonly dir: string,
+    /** Every process of the lab, its configs and logs (lab/daemons' scope; its dir is `dir`). */
+    readonly scope: DaemonLab,
     readonly opts: LabOptions,
   ) {}
+
+  get dir(): string {
+    return this.scope.dir;
+  }
 
   static async start(opts: LabOptions): Promise<Lab> {
     const log = opts.log ?? (() => {});
     await sweepStale();
-    // The owner's pid in the name lets a later run remove it if this process is killed outright.
-    const dir = mkdtempSync(join(tmpdir(), `exabgp-anycast-lab-${process.pid}-`));
-    chmodSync(dir, 0o755); // the plugin runs as the exabgp user and reads its files here
     const id = labId();
     let topo: Topology | undefined;
-    // Register cleanup before anything exists, so a failure half-way still removes what was made.
+    // Registered before anything exists (and before the scope, so it is closed after the scope's
+    // processes): a failure half-way still removes what was made.
     const pending: { lab?: Lab } = {};
     const remove = registerCleanup({
       label: `lab ${id}`,
       async close() {
         if (pending.lab) await pending.lab.stop();
-        else {
-          await destroyNamespaces(topo?.namespaces ?? []);
-          removeEtc(topo);
-          rmSync(dir, { recursive: true, force: true });
-        }
+        else await removeNetwork(topo);
       },
       closeSync() {
         destroyNamespacesSync(topo?.namespaces ?? []);
         removeEtc(topo);
-        rmSync(dir, { recursive: true, force: true });
       },
     });
+    // The owner's pid in the dir's name lets a later run remove it if this process is killed outright.
+    const scope = openLab(`${LAB_DIR_PREFIX}${process.pid}`, opts.keepDir === undefined ? {} : { keepDir: opts.keepDir });
+    chmodSync(scope.dir, 0o755); // the plugin runs as the exabgp user and reads its files here
     try {
       log(`creating namespaces ${id}-{hub,ne,we,cl} and veth links in 198.18.1.0/28`);
       topo = await createTopology(id);
-      const lab = new Lab(topo, dir, opts);
+      const lab = new Lab(topo, scope, opts);
       pending.lab = lab;
       lab.removeCleanup = remove;
       await lab.boot(log);
@@ -106,28 +105,24 @@ export class Lab {
       remove();
       if (pending.lab) await pending.lab.stop();
       else {
-        await destroyNamespaces(topo?.namespaces ?? []);
-        removeEtc(topo);
-        rmSync(dir, { recursive: true, force: true });
+        await scope.close();
+        await removeNetwork(topo);
       }
       throw e;
     }
   }
 
   private async boot(log: (m: string) => void): Promise<void> {
-    this.agents = await bundleAgents(join(this.dir, 'agents'), this.opts.repoRoot);
+    this.agents = await bundleAgents(this.scope.path('agents'), this.opts.repoRoot);
     const files = await this.generate(log);
     log('starting BIRD (hub, AS 65515)');
-    this.hub = new Hub(this.topo, this.dir, this.opts.hub);
-    await this.hub.start();
+    this.hub = await Hub.start(this.scope, this.topo);
     this.watcher = new HubWatcher(this.hub, this.topo, this.opts.watchEveryMs ?? 40);
     for (const net of this.topo.regions) {
-      const nvaDir = join(this.dir, net.tag);
-      mkdirSync(nvaDir, { recursive: true });
       const f = files.get(net.region);
       if (!f) throw new Error(`generate produced nothing for ${net.region}`);
       const backends = (this.backendServers(net.region) ?? []).map((addr, i) => ({ name: `s${i + 1}`, port: Number(addr.split(':').pop()) }));
-      const nva = new Nva(net, nvaDir, f, backends, this.agents.backend);
+      const nva = new Nva(net, this.scope, f, backends, this.agents.backend);
       this.nvas.push(nva);
       log(`${net.region}: starting backends, HAProxy, ExaBGP + plugin in ${net.ns}`);
       await nva.startBackends();
@@ -192,9 +187,9 @@ export class Lab {
     }
     this.opts.patchTopology?.(t);
     this.topologyInput = t;
-    const topoFile = join(this.dir, 'topology.json');
+    const topoFile = this.scope.path('topology.json');
     writeFileSync(topoFile, `${JSON.stringify(t, null, 2)}\n`);
-    const out = join(this.dir, 'generated');
+    const out = this.scope.path('generated');
     log(`generate: ${plugin} generate ${topoFile} → ${out}`);
     const files = await generateFiles(plugin, topoFile, out);
     const res = new Map<string, NvaFiles>();
@@ -222,10 +217,15 @@ export class Lab {
     return res;
   }
 
-  startClient(durationMs: number, opts: { periodMs?: number; timeoutMs?: number } = {}): ClientRun {
-    const c = new ClientRun(this.topo.clientNs, this.agents.client, SERVICE_ADDR, this.dir, { ...opts, durationMs, tag: String(this.clients.length + 1) });
-    this.clients.push(c);
-    return c;
+  /** The client agent in the client namespace: one GET of the service address every periodMs. */
+  async startClient(durationMs: number, opts: { periodMs?: number; timeoutMs?: number } = {}): Promise<ClientRun> {
+    const proc = await this.scope.spawn({
+      name: `client${++this.clients}`,
+      command: process.execPath,
+      args: ClientRun.args(this.agents.client, SERVICE_ADDR, { ...opts, durationMs }),
+      netns: this.topo.clientNs,
+    });
+    return new ClientRun(proc);
   }
 
   /** Waits until the hub's best path is from `region` (undefined: no route at all). Returns the time it happened. */
@@ -237,28 +237,21 @@ export class Lab {
     return this.watcher.until((s) => s.present.includes(region) === present, timeoutMs);
   }
 
-  /** Lines the plugin logged (its stderr goes to ExaBGP's output). */
-  pluginLog(nva: Nva): string {
-    return readFileSync(join(nva.dir, 'exabgp.log'), 'utf8');
-  }
-
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.removeCleanup?.();
     this.watcher?.stop();
-    for (const c of this.clients) c.proc.child.stdin?.end();
-    // ExaBGP first (it withdraws and stops the plugin), then everything else in the namespaces.
-    await Promise.all(this.nvas.map((n) => n.stopExabgp('SIGTERM', 3000)));
-    await this.hub?.stop();
-    await destroyNamespaces(this.topo.namespaces);
-    removeEtc(this.topo);
-    if (this.opts.keepDir ?? process.env.LAB_KEEP_DIRS === '1') {
-      writeFileSync(join(this.dir, 'KEPT'), 'kept on purpose: later labs do not sweep this dir\n');
-      process.stderr.write(`lab ${this.topo.id}: logs kept in ${this.dir}\n`);
-    }
-    else rmSync(this.dir, { recursive: true, force: true });
+    // ExaBGP first (it withdraws and stops the plugin), then everything else, newest first.
+    await Promise.all(this.nvas.map((n) => n.exabgp?.stop({ graceMs: 3000 })));
+    await this.scope.close();
+    await removeNetwork(this.topo);
   }
+}
+
+async function removeNetwork(topo: Topology | undefined): Promise<void> {
+  await destroyNamespaces(topo?.namespaces ?? []);
+  removeEtc(topo);
 }
 
 function removeEtc(topo: Topology | undefined): void {

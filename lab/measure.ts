@@ -1,58 +1,23 @@
 // What the demo and the benchmark measure, each from its own source:
-// - HAProxy's detection: when HAProxy's own stats say the backend went DOWN / UP (polled on its stats socket);
+// - HAProxy's detection: when HAProxy's own stats say the backend went DOWN / UP (polled on its stats socket
+//   with the plugin's own reader, so the lab sees exactly what the plugin sees);
 // - the plugin's decision: the timestamp of its "→ down; withdraw" / "→ up; announce" log line;
 // - BGP propagation: when the hub's BIRD table changed (HubWatcher).
-import { createConnection } from 'node:net';
+import { readSnapshot } from '../src/haproxy/read-snapshot.js';
+import { createStatsSource } from '../src/haproxy/stats-source.js';
 
 export interface HaproxyBackendState {
   t: number;
+  /** The BACKEND row's status, `absent` when HAProxy has no such backend, `unreachable` when the read failed. */
   status: string;
   up: number;
   total: number;
 }
 
-/** Reads `show stat` on a HAProxy stats socket (a unix socket path on this host) and returns the CSV. */
-export function showStat(socketPath: string, timeoutMs = 1000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = createConnection(socketPath);
-    let buf = '';
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(new Error('timeout'));
-    }, timeoutMs);
-    s.on('connect', () => s.write('show stat\n'));
-    s.on('data', (d) => (buf += d.toString('utf8')));
-    s.on('end', () => {
-      clearTimeout(timer);
-      resolve(buf);
-    });
-    s.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
-}
-
-/** The status of one backend (its BACKEND row) and how many of its servers are UP. */
-export function backendState(csv: string, backend: string): Omit<HaproxyBackendState, 't'> | undefined {
-  const lines = csv.split('\n').filter(Boolean);
-  const header = lines[0]?.replace(/^# /, '').split(',') ?? [];
-  const px = header.indexOf('pxname');
-  const sv = header.indexOf('svname');
-  const st = header.indexOf('status');
-  let status: string | undefined;
-  let up = 0;
-  let total = 0;
-  for (const l of lines.slice(1)) {
-    const c = l.split(',');
-    if (c[px] !== backend) continue;
-    if (c[sv] === 'BACKEND') status = c[st];
-    else if (c[sv] !== 'FRONTEND') {
-      total++;
-      if ((c[st] ?? '').startsWith('UP')) up++;
-    }
-  }
-  return status === undefined ? undefined : { status, up, total };
+/** One read of HAProxy's stats socket by the plugin's own reader and parser: one backend, or undefined if absent. */
+export async function readHaproxyBackend(socketPath: string, backend: string) {
+  const source = createStatsSource({ source: `unix:${socketPath}`, timeoutMs: 500, maxBodyBytes: 16 * 1024 * 1024 });
+  return (await readSnapshot(source)).backends.get(backend);
 }
 
 /** Polls one backend's state and records each change. */
@@ -80,11 +45,12 @@ export class HaproxyPoller {
     if (this.busy) return;
     this.busy = true;
     try {
-      const s = backendState(await showStat(this.socketPath, 500), this.backend);
+      const backend = await readHaproxyBackend(this.socketPath, this.backend);
       const t = Date.now();
-      const status = s ? s.status : 'absent';
+      const status = backend?.status ?? 'absent';
+      const up = backend?.servers.filter((server) => server.status.startsWith('UP')).length ?? 0;
       const last = this.history[this.history.length - 1];
-      if (!last || last.status !== status || last.up !== (s?.up ?? 0)) this.history.push({ t, status, up: s?.up ?? 0, total: s?.total ?? 0 });
+      if (!last || last.status !== status || last.up !== up) this.history.push({ t, status, up, total: backend?.servers.length ?? 0 });
     } catch {
       const last = this.history[this.history.length - 1];
       if (!last || last.status !== 'unreachable') this.history.push({ t: Date.now(), status: 'unreachable', up: 0, total: 0 });

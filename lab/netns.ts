@@ -11,7 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { must, mustIn, run, runIn, pidAlive, sleep } from './exec.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { must, mustIn, run, runIn, pidAlive } from './exec.js';
 
 export const SERVICE_ADDR = '198.18.0.100';
 export const SERVICE_PREFIX = `${SERVICE_ADDR}/32`;
@@ -43,6 +44,8 @@ export interface Topology {
 }
 
 const NS_PREFIX = 'axlab';
+/** A lab's temp dir is `<tmpdir>/lab-<LAB_DIR_PREFIX><owner pid>-…` (lab/daemons' openLab). */
+export const LAB_DIR_PREFIX = 'netns-';
 let seq = 0;
 
 /** Namespace names carry the owner's pid so a later run can tell an abandoned lab from a live one. */
@@ -143,7 +146,7 @@ export async function destroyNamespaces(namespaces: string[]): Promise<void> {
         let left = 0;
         for (const ns of mine) left += (await run('ip', ['netns', 'pids', ns])).stdout.trim() ? 1 : 0;
         if (!left) break;
-        await sleep(100);
+        await delay(100);
       }
     }
   }
@@ -197,23 +200,24 @@ export async function sweepStale(): Promise<string[]> {
   } catch {
     /* absent */
   }
-  // And their temp dirs (exabgp-anycast-lab-<pid>-…).
+  // And their temp dirs.
   for (const d of readdirSync(tmpdir())) {
-    const m = /^exabgp-anycast-lab-(\d+)-/.exec(d);
+    const m = new RegExp(`^lab-${LAB_DIR_PREFIX}(\\d+)-`).exec(d);
     // A dir kept on purpose (LAB_KEEP_DIRS=1, --keep-logs) has a KEPT marker: leave it.
     if (m && !pidAlive(Number(m[1])) && !existsSync(join(tmpdir(), d, 'KEPT'))) rmSync(join(tmpdir(), d), { recursive: true, force: true });
   }
   return stale;
 }
 
-/** True when this machine lets us make namespaces (root, iproute2, kernel support). */
-export async function namespacesAvailable(): Promise<boolean> {
+/** Why this machine cannot host the namespace lab (root, iproute2, kernel support), or undefined if it can. */
+export async function namespacesUnavailable(): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return 'not root';
   const probe = `axlabprobe${process.pid}`;
   const r = await run('ip', ['netns', 'add', probe]);
-  if (r.code !== 0) return false;
+  if (r.code !== 0) return `ip netns add failed: ${r.stderr.trim()}`;
   const v = await run('ip', ['link', 'add', 'p0', 'netns', probe, 'type', 'veth', 'peer', 'name', 'p1', 'netns', probe]);
   await run('ip', ['netns', 'del', probe]);
-  return v.code === 0;
+  return v.code === 0 ? undefined : `cannot make a veth pair: ${v.stderr.trim()}`;
 }
 
 /** The hub's kernel route for the service address: the next hop it forwards to, or undefined. */

@@ -1,8 +1,8 @@
 // One region's NVA: HAProxy in front of two backend web servers, ExaBGP running the bundled plugin.
 // Everything runs inside the region's namespace; the service address 198.18.0.100 is on its loopback.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pidAlive, run, sleep, startProcess, waitFor, type LabProcess } from './exec.js';
+import { type Lab as DaemonLab, type SpawnOptions, type SupervisedProcess } from './daemons/index.js';
+import { pidAlive, run } from './exec.js';
 import type { RegionNet } from './netns.js';
 
 export interface BackendSpec {
@@ -29,15 +29,13 @@ export function regionWords(region: string): string {
 export const EXABGP_USER = 'exabgp';
 
 export class Nva {
-  backends = new Map<string, LabProcess>();
-  haproxy?: LabProcess;
-  exabgp?: LabProcess;
-  /** Lines ExaBGP's process wrote (ExaBGP logs and the plugin's stderr). */
-  exabgpLines: string[] = [];
+  backends = new Map<string, SupervisedProcess>();
+  haproxy?: SupervisedProcess;
+  exabgp?: SupervisedProcess;
 
   constructor(
     readonly net: RegionNet,
-    readonly dir: string,
+    private readonly scope: DaemonLab,
     readonly files: NvaFiles,
     readonly backendSpecs: BackendSpec[],
     readonly backendAgent: string,
@@ -47,29 +45,27 @@ export class Nva {
     return this.net.ns;
   }
 
-  /** When each backend last started accepting connections (epoch ms), as it reported. */
-  listeningAt = new Map<string, number>();
+  /** Starts a program in this NVA's namespace, logs named `<tag>-<name>.*.log` in the lab dir. */
+  spawn(options: Omit<SpawnOptions, 'logDir' | 'netns'>): Promise<SupervisedProcess> {
+    return this.scope.spawn({ ...options, name: `${this.net.tag}-${options.name}`, netns: this.ns });
+  }
 
-  startBackend(name: string): LabProcess {
+  /** Starts one backend; resolves with the moment it accepted connections (epoch ms, as it reported). */
+  async startBackend(name: string): Promise<number> {
     const spec = this.backendSpecs.find((b) => b.name === name);
     if (!spec) throw new Error(`no backend ${name}`);
-    this.listeningAt.delete(name);
-    const p = startProcess(`${this.net.tag}-${name}`, this.ns, process.execPath, [this.backendAgent, '127.0.0.1', String(spec.port), regionWords(this.net.region), name], join(this.dir, `backend-${name}.log`), {
-      onStdoutLine: (line) => {
-        const m = /^listening (\d+)/.exec(line);
-        if (m) this.listeningAt.set(name, Number(m[1]));
-      },
+    const p = await this.spawn({
+      name,
+      command: process.execPath,
+      args: [this.backendAgent, '127.0.0.1', String(spec.port), regionWords(this.net.region), name],
     });
     this.backends.set(name, p);
-    return p;
+    const [, listeningAt] = await p.waitForOutput(/^listening (\d+)$/m, { timeoutMs: 5000, intervalMs: 10 });
+    return Number(listeningAt);
   }
 
   async startBackends(): Promise<void> {
-    for (const b of this.backendSpecs) this.startBackend(b.name);
-    for (const b of this.backendSpecs) {
-      const ok = await waitFor(() => this.listeningAt.has(b.name) || undefined, 5000, 20);
-      if (!ok) throw new Error(`backend ${b.name} in ${this.ns} did not start`);
-    }
+    await Promise.all(this.backendSpecs.map((b) => this.startBackend(b.name)));
   }
 
   async portListening(port: number): Promise<boolean> {
@@ -77,33 +73,34 @@ export class Nva {
     return r.stdout.trim().length > 0;
   }
 
-  async killBackend(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  /** The backend dies (SIGKILL: no goodbye to open connections). */
+  async killBackend(name: string): Promise<void> {
     const p = this.backends.get(name);
-    if (p?.running()) {
-      p.child.kill(signal);
-      await p.exited;
-    }
+    if (p?.running()) p.signal('SIGKILL');
+    await p?.stop();
   }
 
   async killBackends(): Promise<void> {
     await Promise.all([...this.backends.keys()].map((n) => this.killBackend(n)));
   }
 
+  backendsRunning(): boolean {
+    return this.backendSpecs.every((b) => this.backends.get(b.name)?.running() === true);
+  }
+
   /** Restarts the dead backends; resolves with the moment the first of them accepted connections. */
   async restoreBackends(): Promise<number> {
-    const started = this.backendSpecs.filter((b) => !this.backends.get(b.name)?.running());
-    for (const b of started) this.startBackend(b.name);
-    for (const b of started) await waitFor(() => this.listeningAt.has(b.name) || undefined, 5000, 10);
-    const times = started.map((b) => this.listeningAt.get(b.name)).filter((t): t is number => t !== undefined);
+    const dead = this.backendSpecs.filter((b) => !this.backends.get(b.name)?.running());
+    const times = await Promise.all(dead.map((b) => this.startBackend(b.name)));
     return times.length ? Math.min(...times) : Date.now();
   }
 
   async startHaproxy(): Promise<void> {
     const check = await run('ip', ['netns', 'exec', this.ns, 'haproxy', '-c', '-q', '-f', this.files.haproxyCfg]);
     if (check.code !== 0) throw new Error(`haproxy -c failed for ${this.net.region}: ${check.stdout}${check.stderr}`);
-    this.haproxy = startProcess(`${this.net.tag}-haproxy`, this.ns, 'haproxy', ['-db', '-f', this.files.haproxyCfg], join(this.dir, 'haproxy.log'));
-    const ok = await waitFor(() => existsSync(this.files.statsSocket) && this.portListening(80), 5000, 50);
-    if (!ok) throw new Error(`HAProxy in ${this.ns} did not start; see ${join(this.dir, 'haproxy.log')}`);
+    const haproxy = await this.spawn({ name: 'haproxy', command: 'haproxy', args: ['-db', '-f', this.files.haproxyCfg] });
+    this.haproxy = haproxy;
+    await haproxy.waitFor('the stats socket and port 80', async () => existsSync(this.files.statsSocket) && this.portListening(80));
     // The plugin runs as ExaBGP's unprivileged user (as Debian's unit does). The generated socket is
     // group haproxy, which an operator adds exabgp to; the lab leaves the host's groups alone and
     // hands the socket to the exabgp group instead.
@@ -111,10 +108,8 @@ export class Nva {
   }
 
   async killHaproxy(): Promise<void> {
-    if (this.haproxy?.running()) {
-      this.haproxy.child.kill('SIGKILL');
-      await this.haproxy.exited;
-    }
+    if (this.haproxy?.running()) this.haproxy.signal('SIGKILL');
+    await this.haproxy?.stop();
   }
 
   exabgpEnv(): NodeJS.ProcessEnv {
@@ -128,23 +123,15 @@ export class Nva {
   }
 
   async startExabgp(): Promise<void> {
-    const test = await run('ip', ['netns', 'exec', this.ns, 'env', ...Object.entries(this.exabgpEnv()).map(([k, v]) => `${k}=${v}`), 'exabgp', '--test', this.files.exabgpConf], { timeoutMs: 20_000 });
+    const env = this.exabgpEnv();
+    const test = await run('ip', ['netns', 'exec', this.ns, 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), 'exabgp', '--test', this.files.exabgpConf], { timeoutMs: 20_000 });
     if (test.code !== 0) throw new Error(`exabgp --test failed for ${this.net.region}: ${test.stdout}${test.stderr}`);
-    this.exabgpLines = [];
-    this.exabgp = startProcess(`${this.net.tag}-exabgp`, this.ns, 'exabgp', [this.files.exabgpConf], join(this.dir, 'exabgp.log'), {
-      env: this.exabgpEnv(),
-      onStdoutLine: (l) => {
-        this.exabgpLines.push(l);
-        if (this.exabgpLines.length > 20_000) this.exabgpLines.splice(0, 10_000);
-      },
-    });
+    this.exabgp = await this.spawn({ name: 'exabgp', command: 'exabgp', args: [this.files.exabgpConf], env: { ...process.env, ...env } });
   }
 
-  async stopExabgp(signal: NodeJS.Signals = 'SIGTERM', waitMs = 10_000): Promise<void> {
-    if (this.exabgp?.running()) {
-      this.exabgp.child.kill(signal);
-      await Promise.race([this.exabgp.exited, sleep(waitMs)]);
-    }
+  /** Everything ExaBGP's API processes (the plugin) wrote to stderr, across ExaBGP restarts. */
+  pluginLog(): string {
+    return this.exabgp ? readFileSync(this.exabgp.stderrPath, 'utf8') : '';
   }
 
   /** Sends a signal to the plugin (ExaBGP's child); returns the pids signalled. */
@@ -159,6 +146,13 @@ export class Nva {
     const pid = this.exabgp?.pid;
     if (!pid || !this.exabgp?.running()) return [];
     return childrenOf(pid);
+  }
+
+  /** Waits until ExaBGP runs a plugin other than `old` (it respawns one that died); returns its pid. */
+  async waitForRespawnedPlugin(old: number | undefined): Promise<number> {
+    const exabgp = this.exabgp;
+    if (!exabgp) throw new Error(`${this.ns}: ExaBGP is not running`);
+    return exabgp.waitFor('a respawned plugin', () => this.pluginPids().find((p) => p !== old), { timeoutMs: 10_000 });
   }
 }
 

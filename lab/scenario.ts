@@ -32,10 +32,10 @@ export async function measureTransition(
   const proto = `nva_${nva.net.tag}`;
   const ev = lab.hub
     .routeEvents()
-    .find((e) => e.proto === proto && e.t >= tFault - 5 && (kind === 'failover' ? e.kind === 'removed' : e.kind === 'added' && e.best));
+    .find((e) => e.protocol === proto && e.t >= tFault - 5 && (kind === 'failover' ? e.kind === 'removed' : e.kind === 'added' && e.best));
   const tHub = tSeen === undefined ? undefined : (ev?.t ?? tSeen);
   const tHaproxy = poller.firstAfter(tFault, (s) => (kind === 'failover' ? s.status.startsWith('DOWN') : s.status.startsWith('UP')));
-  const tPlugin = pluginTransitions(lab.pluginLog(nva)).find((p) => p.t >= tFault - 5 && p.action === (kind === 'failover' ? 'withdraw' : 'announce'))?.t;
+  const tPlugin = pluginTransitions(nva.pluginLog()).find((p) => p.t >= tFault - 5 && p.action === (kind === 'failover' ? 'withdraw' : 'announce'))?.t;
   const settle = (tHub ?? Date.now()) + 500;
   return {
     kind,

@@ -1,11 +1,12 @@
 // Watches the hub: polls BIRD for the service prefix and records every change of the best path and of the set
 // of paths, with timestamps, so tests and the benchmark can measure when a route left or reached the hub.
-import type { Hub, HubRoute } from './hub.js';
+import type { BirdRoute } from './daemons/index.js';
+import type { Hub } from './hub.js';
 import type { Topology } from './netns.js';
 
 export interface HubSnapshot {
   t: number;
-  routes: HubRoute[];
+  routes: BirdRoute[];
   /** Region of the best path, undefined when the hub has no route. */
   best?: string;
   /** Regions with a path at the hub. */
@@ -34,8 +35,8 @@ export class HubWatcher {
     this.timer = undefined;
   }
 
-  regionOf(r: HubRoute): string {
-    return this.topo.regions.find((x) => x.nvaAddr === r.nextHop)?.region ?? r.nextHop;
+  regionOf(r: BirdRoute): string {
+    return this.topo.regions.find((x) => x.nvaAddr === r.nextHop)?.region ?? r.nextHop ?? '?';
   }
 
   async poll(): Promise<HubSnapshot | undefined> {
@@ -51,10 +52,13 @@ export class HubWatcher {
       if (!last || last.best !== snap.best || last.present.join() !== snap.present.join() || pathKey(last.routes) !== pathKey(snap.routes)) {
         this.history.push(snap);
       }
-      for (const l of this.listeners.splice(0)) l();
       return snap;
+    } catch {
+      // A birdc that failed once (the hub busy) is a missed sample, not a verdict; the next poll retries.
+      return undefined;
     } finally {
       this.busy = false;
+      for (const l of this.listeners.splice(0)) l();
     }
   }
 
@@ -91,6 +95,6 @@ export class HubWatcher {
   }
 }
 
-function pathKey(rs: HubRoute[]): string {
-  return rs.map((r) => `${r.nextHop}:${r.asPath.join(' ')}:${r.best ? 1 : 0}`).join('|');
+function pathKey(rs: BirdRoute[]): string {
+  return rs.map((r) => `${r.nextHop ?? '?'}:${r.asPath.join(' ')}:${r.best ? 1 : 0}`).join('|');
 }

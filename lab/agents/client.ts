@@ -1,5 +1,6 @@
 // The lab's client: GET http://SERVICE/ every PERIOD ms from inside the client namespace and print one
-// JSON line per request. It stops by itself after DURATION ms or when its stdin closes (parent gone).
+// JSON line per request. It stops by itself after DURATION ms, or on SIGTERM (the lab's stop); if the lab dies,
+// the kernel kills it (setpriv --pdeathsig).
 // argv: <service-addr> <period-ms> <duration-ms> <timeout-ms>
 import http from 'node:http';
 
@@ -59,8 +60,5 @@ function stop(): void {
 }
 
 process.stdout.on('error', () => process.exit(0));
-process.stdin.on('end', stop);
-process.stdin.on('error', stop);
-process.stdin.resume();
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -4,19 +4,15 @@
 // argv: <listen-addr> <port> <haproxy-socket> <control-file>
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { createConnection } from 'node:net';
+import { createStatsSource } from '../../src/haproxy/stats-source.js';
 
 const [addr = '127.0.0.1', port = '8405', socketPath = '', control = ''] = process.argv.slice(2);
+// The plugin's own socket reader, so the page serves exactly the text the plugin reads from the socket.
+const haproxySocket = createStatsSource({ source: `unix:${socketPath}`, timeoutMs: 1000, maxBodyBytes: 16 * 1024 * 1024 });
 
-function showStat(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = createConnection(socketPath);
-    let buf = '';
-    s.on('connect', () => s.write('show stat\n'));
-    s.on('data', (d) => (buf += d.toString('utf8')));
-    s.on('end', () => resolve(buf.replace(/\n+$/, '\n')));
-    s.on('error', reject);
-  });
+/** The CSV as HAProxy's stats page sends it: the CLI's trailing blank line is not part of it. */
+async function statsCsv(): Promise<string> {
+  return (await haproxySocket.fetch()).replace(/\n+$/, '\n');
 }
 
 const server = http.createServer((req, res) => {
@@ -46,7 +42,7 @@ const server = http.createServer((req, res) => {
     default:
       break;
   }
-  showStat().then(
+  statsCsv().then(
     (csv) => {
       if (c.mode === 'truncated') {
         // Headers promise the whole body; the connection closes half-way through a row.

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { birdConfig, type BirdNeighbor } from './bird-config.js';
 import { freePort } from './free-port.js';
 import type { Lab } from './open-lab.js';
-import { parseBirdRoutes, type BirdRoute } from './parse-bird-routes.js';
+import { parseBirdRouteEvents, parseBirdRoutes, type BirdRoute, type BirdRouteEvent } from './parse-bird-routes.js';
 import type { SupervisedProcess } from './spawn-supervised.js';
 import type { WaitOptions } from './wait-for.js';
 
@@ -13,24 +13,35 @@ export interface BirdOptions {
   name?: string;
   routerId: string;
   localAs: number;
-  /** Listen address; default 127.0.0.1. */
+  /** Listen address; default 127.0.0.1. Not with `netns`. */
   address?: string;
-  /** Listen port; default a free one. */
+  /** Listen port; default a free one. Not with `netns`. */
   port?: number;
+  /**
+   * Run in this one of the lab's own network namespaces instead of on loopback: BIRD dials its
+   * peers on port 179 (give each neighbor its `sourceAddress`) and installs its best paths in the
+   * namespace's kernel table.
+   */
+  netns?: string;
   neighbors: readonly BirdNeighbor[];
   holdTime?: number;
+  /** Trace every route change with ms timestamps into `<name>.log`, read by routeEvents(). */
+  traceRoutes?: boolean;
 }
 
 export interface BirdProtocolState {
   name: string;
   /** BIRD's protocol state: `up`, `start`, `down`, … */
   state: string;
+  /** When the state last changed, as printed: unchanged means the session never dropped. */
+  since: string;
   /** For BGP: `Established`, `Passive`, `Active`, … possibly followed by the last error. */
   info: string;
   established: boolean;
 }
 
 export interface Bird {
+  /** Where BIRD accepts sessions; in a namespace `0.0.0.0` and 179 (every address of the namespace). */
   readonly address: string;
   readonly port: number;
   readonly socketPath: string;
@@ -42,6 +53,8 @@ export interface Bird {
   waitForRoutes(prefix: string, description: string, accept: (routes: BirdRoute[]) => boolean, options?: WaitOptions): Promise<BirdRoute[]>;
   protocolState(name: string): Promise<BirdProtocolState>;
   waitForEstablished(name: string, options?: WaitOptions): Promise<void>;
+  /** Route changes for `prefix` as BIRD traced them (with `traceRoutes`), oldest first. */
+  routeEvents(prefix: string): BirdRouteEvent[];
   /** Drops and restarts one BGP session (the peer sees a Cease notification). */
   restartProtocol(name: string): Promise<void>;
   /** Any birdc command; resolves with its output, rejects if birdc reports an error. */
@@ -52,15 +65,31 @@ export interface Bird {
 /** Starts BIRD 2 in the foreground as a passive BGP route server and waits until birdc answers. */
 export async function startBird(lab: Lab, options: BirdOptions): Promise<Bird> {
   const name = options.name ?? 'bird';
-  const address = options.address ?? '127.0.0.1';
-  const port = options.port ?? (await freePort(address));
+  const inNamespace = options.netns !== undefined;
+  if (inNamespace && (options.address !== undefined || options.port !== undefined)) {
+    throw new Error(`${name}: a BIRD in a namespace listens on 179 of every address there; drop address and port`);
+  }
+  const address = inNamespace ? '0.0.0.0' : (options.address ?? '127.0.0.1');
+  const port = inNamespace ? 179 : (options.port ?? (await freePort(address)));
   const configPath = lab.path(`${name}.conf`);
   const socketPath = lab.path(`${name}.ctl`);
-  writeFileSync(configPath, birdConfig({ ...options, address, port }));
+  const routeLog = options.traceRoutes === true ? lab.path(`${name}.log`) : undefined;
+  writeFileSync(
+    configPath,
+    birdConfig({
+      routerId: options.routerId,
+      localAs: options.localAs,
+      placement: inNamespace ? { kind: 'namespace' } : { kind: 'loopback', address, port },
+      neighbors: options.neighbors,
+      ...(options.holdTime === undefined ? {} : { holdTime: options.holdTime }),
+      ...(routeLog === undefined ? {} : { routeLog }),
+    }),
+  );
   const child = await lab.spawn({
     name,
     command: 'bird',
     args: ['-f', '-c', configPath, '-s', socketPath, '-P', lab.path(`${name}.pid`)],
+    ...(options.netns === undefined ? {} : { netns: options.netns }),
   });
 
   const birdc = async (command: string): Promise<string> => {
@@ -109,6 +138,7 @@ export async function startBird(lab: Lab, options: BirdOptions): Promise<Bird> {
       );
     },
     protocolState,
+    routeEvents: (prefix) => (routeLog !== undefined && existsSync(routeLog) ? parseBirdRouteEvents(readFileSync(routeLog, 'utf8'), prefix) : []),
     waitForEstablished: async (protocol, waitOptions) => {
       await child.waitFor(`BGP session ${protocol} Established`, async () => (await protocolState(protocol)).established, waitOptions);
     },
@@ -135,19 +165,14 @@ function describeRoutes(routes: readonly BirdRoute[]): string {
 }
 
 /**
- * `show protocols NAME` prints a header and one row. Columns are found from the header's
- * positions because `Since` may contain a space (date and time) and `Info` often does.
+ * `show protocols NAME` prints a header and one row: name, protocol, table, state, since, info.
+ * `Since` may be a time, a date, or both (`timeformat protocol iso long`), wider than its header,
+ * so the row is read by fields rather than by the header's columns; `Info` often has spaces.
  */
 function parseProtocolState(protocol: string, output: string): BirdProtocolState {
-  const lines = output.split('\n');
-  const header = lines.find((line) => line.startsWith('Name '));
-  const row = lines.find((line) => line.split(/\s+/)[0] === protocol);
-  if (header === undefined || row === undefined) throw new Error(`no protocol ${protocol} in: ${output.trim()}`);
-  const column = (title: string, next?: string): string => {
-    const start = header.indexOf(title);
-    const end = next === undefined ? undefined : header.indexOf(next);
-    return row.slice(start, end).trim();
-  };
-  const info = column('Info');
-  return { name: protocol, state: column('State', 'Since'), info, established: info.startsWith('Established') };
+  const row = output.split('\n').find((line) => line.split(/\s+/)[0] === protocol);
+  const fields = /^\S+\s+\S+\s+\S+\s+(\S+)\s+(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?|\S+)\s*(.*)$/.exec(row ?? '');
+  if (!fields) throw new Error(`no protocol ${protocol} in: ${output.trim()}`);
+  const info = (fields[3] ?? '').trim();
+  return { name: protocol, state: fields[1] ?? '', since: fields[2] ?? '', info, established: info.startsWith('Established') };
 }

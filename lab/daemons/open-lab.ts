@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,10 +28,15 @@ export interface Lab {
   close(): Promise<void>;
 }
 
-export function openLab(name: string): Lab {
+export interface LabOptions {
+  /** Keep the dir with every log after close(); default: only when LAB_KEEP_DIRS=1. */
+  keepDir?: boolean;
+}
+
+export function openLab(name: string, options: LabOptions = {}): Lab {
   // Short and in /tmp: unix socket paths (BIRD's, HAProxy's) must stay under 108 bytes.
   const dir = mkdtempSync(join(tmpdir(), `lab-${name}-`));
-  const keepDir = process.env['LAB_KEEP_DIRS'] === '1';
+  const keepDir = options.keepDir ?? process.env['LAB_KEEP_DIRS'] === '1';
   const closers: { label: string; close: () => Promise<unknown> | unknown }[] = [];
   let closing: Promise<void> | undefined;
 
@@ -45,7 +50,10 @@ export function openLab(name: string): Lab {
           errors.push(new Error(`${name}: closing ${closer.label} failed`, { cause: error }));
         }
       }
-      if (keepDir) process.stderr.write(`lab ${name}: logs kept in ${dir}\n`);
+      if (keepDir) {
+        writeFileSync(join(dir, 'KEPT'), 'kept on purpose: a later lab does not sweep this dir\n');
+        process.stderr.write(`lab ${name}: logs kept in ${dir}\n`);
+      }
       else await rm(dir, { recursive: true, force: true });
       unregister();
       if (errors.length > 0) throw new AggregateError(errors, `lab ${name} did not close cleanly`);

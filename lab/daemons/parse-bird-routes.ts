@@ -77,6 +77,37 @@ export function parseBirdRoutes(text: string): BirdRoute[] {
   return routes;
 }
 
+/** One change of a path, from BIRD's `debug { routes }` trace. */
+export interface BirdRouteEvent {
+  /** BIRD's own timestamp (epoch ms). */
+  t: number;
+  /** The BGP protocol (session) the path came from. */
+  protocol: string;
+  kind: 'added' | 'removed';
+  best: boolean;
+}
+
+/**
+ * Reads BIRD's route trace for exactly `prefix`:
+ * `2026-11-29 23:42:51.461 <TRACE> nva_ne.ipv4 > removed [replaced] 198.18.0.100/32 …`
+ * (needs `timeformat log "%F %T.%3f"`, which birdConfig writes with a route log).
+ */
+export function parseBirdRouteEvents(log: string, prefix: string): BirdRouteEvent[] {
+  const events: BirdRouteEvent[] = [];
+  for (const line of log.split('\n')) {
+    const match = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d{3}) <TRACE> (\w+)\.ipv4 > (added|removed) (\[[^\]]*\] )?(\S+)/.exec(line);
+    if (!match || match[6] !== prefix) continue;
+    events.push({
+      // BIRD logs local time, and Date reads a date-time without a zone as local time too.
+      t: new Date(`${match[1]}T${match[2]}`).getTime(),
+      protocol: match[3] ?? '',
+      kind: match[4] === 'added' ? 'added' : 'removed',
+      best: (match[5] ?? '').includes('best'),
+    });
+  }
+  return events;
+}
+
 // --- internal ---
 
 /**

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { registerCleanup } from './cleanup-registry.js';
@@ -15,6 +15,11 @@ export interface SpawnOptions {
   logDir: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /**
+   * A network namespace to run in (`ip netns exec NS`, which execs the command, so `pid` is still
+   * the program's own). Only the lab's own namespaces: the caller made them.
+   */
+  netns?: string;
 }
 
 export interface ExitInfo {
@@ -35,10 +40,15 @@ export interface SupervisedProcess {
   /** Settles when the process itself (not its descendants) has exited. */
   readonly exited: Promise<ExitInfo>;
   running(): boolean;
-  /** Everything the process wrote to stdout so far. */
+  /**
+   * Everything this process wrote to stdout so far. A program started again under the same name
+   * appends to the same file; this is only the current run's part.
+   */
   stdout(): string;
-  /** Everything the process wrote to stderr so far (for ExaBGP this includes its API processes' stderr). */
+  /** The same for stderr (for ExaBGP this includes its API processes' stderr). */
   stderr(): string;
+  /** Sends `signal` to the program itself (not its descendants): a fault, or a reload. */
+  signal(signal: NodeJS.Signals): void;
   /** The last `lines` lines of both logs, labelled, for error messages. */
   tail(lines?: number): string;
   /** `waitFor` that gives up as soon as this process exits and appends its log tail on failure. */
@@ -63,7 +73,10 @@ export async function spawnSupervised(options: SpawnOptions): Promise<Supervised
   const stderrPath = join(options.logDir, `${name}.stderr.log`);
   const stdoutFd = openSync(stdoutPath, 'a');
   const stderrFd = openSync(stderrPath, 'a');
-  const [command, args] = withParentDeathSignal(options.command, options.args ?? []);
+  // Where this run's output starts in the (appended) files.
+  const stdoutStart = fstatSync(stdoutFd).size;
+  const stderrStart = fstatSync(stderrFd).size;
+  const [command, args] = withParentDeathSignal(...inNamespace(options.netns, options.command, options.args ?? []));
   let child;
   try {
     // detached: the daemon leads a new session, which is how stop() later finds all it started.
@@ -93,26 +106,28 @@ export async function spawnSupervised(options: SpawnOptions): Promise<Supervised
     });
   });
 
-  const read = (path: string): string => (existsSync(path) ? readFileSync(path, 'utf8') : '');
+  const read = (path: string, from: number): string => (existsSync(path) ? readFileSync(path).subarray(from).toString('utf8') : '');
+  const stdout = (): string => read(stdoutPath, stdoutStart);
+  const stderr = (): string => read(stderrPath, stderrStart);
   const tail = (lines = 20): string =>
-    [
-      `--- ${name} stdout (${stdoutPath}) ---`,
-      lastLines(read(stdoutPath), lines),
-      `--- ${name} stderr (${stderrPath}) ---`,
-      lastLines(read(stderrPath), lines),
-    ].join('\n');
+    [`--- ${name} stdout (${stdoutPath}) ---`, lastLines(stdout(), lines), `--- ${name} stderr (${stderrPath}) ---`, lastLines(stderr(), lines)].join(
+      '\n',
+    );
 
-  const stop = async ({ graceMs = 5000 }: StopOptions = {}): Promise<ExitInfo> => {
-    if (exit === undefined) {
-      // Only the leader gets SIGTERM: daemons shut their own children down in order.
-      signalLeader(pid, 'SIGTERM');
-      if (!(await settlesWithin(exited, graceMs))) signalSession(pid, 'SIGKILL');
-    }
-    const result = await exited;
-    await stopLeftovers(pid, graceMs);
-    unregister();
-    return result;
-  };
+  let stopping: Promise<ExitInfo> | undefined;
+  // Once stopped, a later call (the lab closing everything) costs nothing.
+  const stop = ({ graceMs = 5000 }: StopOptions = {}): Promise<ExitInfo> =>
+    (stopping ??= (async () => {
+      if (exit === undefined) {
+        // Only the leader gets SIGTERM: daemons shut their own children down in order.
+        signalLeader(pid, 'SIGTERM');
+        if (!(await settlesWithin(exited, graceMs))) signalSession(pid, 'SIGKILL');
+      }
+      const result = await exited;
+      await stopLeftovers(pid, graceMs);
+      unregister();
+      return result;
+    })());
 
   const unregister = registerCleanup({
     label: `${name} (pid ${pid})`,
@@ -138,12 +153,12 @@ export async function spawnSupervised(options: SpawnOptions): Promise<Supervised
     stderrPath,
     exited,
     running: () => exit === undefined,
-    stdout: () => read(stdoutPath),
-    stderr: () => read(stderrPath),
+    stdout,
+    stderr,
+    signal: (signal) => signalLeader(pid, signal),
     tail,
     waitFor: processWaitFor,
-    waitForOutput: (pattern, waitOptions) =>
-      processWaitFor(`output matching ${String(pattern)}`, () => `${read(stdoutPath)}\n${read(stderrPath)}`.match(pattern), waitOptions),
+    waitForOutput: (pattern, waitOptions) => processWaitFor(`output matching ${String(pattern)}`, () => `${stdout()}\n${stderr()}`.match(pattern), waitOptions),
     stop,
   };
 }
@@ -158,6 +173,10 @@ const setprivPath = '/usr/bin/setpriv';
  */
 function withParentDeathSignal(command: string, args: readonly string[]): [string, string[]] {
   return existsSync(setprivPath) ? [setprivPath, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, [...args]];
+}
+
+function inNamespace(netns: string | undefined, command: string, args: readonly string[]): [string, readonly string[]] {
+  return netns === undefined ? [command, args] : ['ip', ['netns', 'exec', netns, command, ...args]];
 }
 
 function signalLeader(pid: number, signal: NodeJS.Signals): void {
