@@ -2,7 +2,7 @@
 // BIRD 2 as the BGP peer, all on loopback. Assertions are made on BIRD's routing table.
 import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   assertSteady,
   exabgpConfig,
@@ -55,8 +55,6 @@ describe('exabgp-anycast between HAProxy and a BGP peer', () => {
       ].join('\n'),
     });
     lab.adopt('haproxy', haproxy.pid, () => haproxy.stop());
-    // Start from a known state: both servers UP after a passed check (HAProxy starts them UP, unchecked).
-    await waitForServers('both servers checked UP', (status) => status.s1 === 'UP L7OK' && status.s2 === 'UP L7OK');
 
     bird = await startBird(lab, { routerId: '127.0.0.2', localAs: 65515, neighbors: [{ name: 'nva', address: '127.0.0.1', as: 65010 }] });
 
@@ -84,6 +82,14 @@ describe('exabgp-anycast between HAProxy and a BGP peer', () => {
 
   afterAll(() => lab?.close());
 
+  // Every case starts from the same state, whatever ran before: both servers up and checked, the prefix announced.
+  beforeEach(async () => {
+    await s1.start();
+    await s2.start();
+    await waitForServers('both servers checked UP', (status) => status.s1 === 'UP L7OK' && status.s2 === 'UP L7OK');
+    await bird.waitForRoutes(prefix, 'announced', isAnnounced, { context: daemonLogs });
+  });
+
   it('announces the prefix with the configured AS path while the backend is healthy', async () => {
     const [route] = await bird.waitForRoutes(prefix, 'announced', isAnnounced, { context: daemonLogs });
     expect(route).toMatchObject({ protocol: 'nva', from: '127.0.0.1', best: true, asPath: prepended });
@@ -99,21 +105,29 @@ describe('exabgp-anycast between HAProxy and a BGP peer', () => {
   });
 
   it('withdraws the prefix when both servers are down', async () => {
+    await s1.stop();
     await s2.stop();
     await bird.waitForRoutes(prefix, 'withdrawn', (routes) => routes.length === 0, { context: daemonLogs });
   });
 
   it('logs the change of state on stderr, naming the service', async () => {
     // ExaBGP hands its own stderr to the API process, so the plugin's log lands in ExaBGP's stderr.
+    const before = exabgp.process.stderr().length;
+    await s1.stop();
+    await s2.stop();
     await exabgp.process.waitFor('a state-change line about www going down', () =>
       exabgp.process
         .stderr()
+        .slice(before)
         .split('\n')
         .find((line) => line.includes('www') && /\bdown\b/i.test(line)),
     );
   });
 
   it('announces the prefix again when the servers return', async () => {
+    await s1.stop();
+    await s2.stop();
+    await bird.waitForRoutes(prefix, 'withdrawn', (routes) => routes.length === 0, { context: daemonLogs });
     await s1.start();
     await s2.start();
     const [route] = await bird.waitForRoutes(prefix, 'announced again', isAnnounced, { context: daemonLogs });
@@ -126,13 +140,14 @@ describe('exabgp-anycast between HAProxy and a BGP peer', () => {
     return exabgp === undefined ? '' : exabgp.process.tail(30);
   }
 
-  /** Waits until HAProxy's view of be_app's servers satisfies `accept`. */
+  /** Waits until HAProxy's view of be_app's servers (`status check_status` by name, e.g. `UP L7OK`) satisfies `accept`. */
   async function waitForServers(description: string, accept: (status: Record<string, string>) => boolean): Promise<void> {
     let last: Record<string, string> = {};
     await waitFor(
       `HAProxy: ${description}`,
       async () => {
-        last = serverStatus(await haproxy.command('show stat'), 'be_app');
+        const servers = (await haproxy.readStats()).backends.get('be_app')?.servers ?? [];
+        last = Object.fromEntries(servers.map((server) => [server.name, `${server.status} ${server.checkStatus}`]));
         return accept(last);
       },
       { context: () => `last be_app status: ${JSON.stringify(last)}` },
@@ -142,24 +157,4 @@ describe('exabgp-anycast between HAProxy and a BGP peer', () => {
 
 function isAnnounced(routes: readonly BirdRoute[]): boolean {
   return routes.length === 1 && routes[0]?.best === true && routes[0].asPath.join(' ') === prepended.join(' ');
-}
-
-/**
- * Server name → `status check_status` as HAProxy prints them, e.g. `UP L7OK`, `DOWN 1/2 L4CON`.
- * A plain split is enough: pxname, svname, status and check_status (columns 0, 1, 17, 36) come
- * before any free-text column that could be quoted.
- */
-function serverStatus(csv: string, backend: string): Record<string, string> {
-  const [header, ...rows] = csv.trim().split('\n');
-  const columns = (header ?? '').replace(/^# /, '').split(',');
-  const status: Record<string, string> = {};
-  for (const row of rows) {
-    const cells = row.split(',');
-    const cell = (name: string): string => cells[columns.indexOf(name)] ?? '';
-    if (cell('pxname') === backend && !['BACKEND', 'FRONTEND'].includes(cell('svname'))) {
-      // A check in progress is shown as `* L7OK`.
-      status[cell('svname')] = `${cell('status')} ${cell('check_status').replace(/^\* /, '')}`;
-    }
-  }
-  return status;
 }

@@ -3,6 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { StatsSnapshot } from '../../src/haproxy/parse-stats-csv.js';
+import { readSnapshot } from '../../src/haproxy/read-snapshot.js';
+import { createStatsSource } from '../../src/haproxy/stats-source.js';
 
 export interface HaproxyOptions {
   /**
@@ -16,12 +19,16 @@ export interface HaproxyOptions {
 export interface RunningHaproxy {
   readonly pid: number;
   readonly dir: string;
-  /** Admin-level CLI socket (`show stat`, `disable server be/s1`, `set server … addr …`). */
+  /** Admin-level CLI socket (`disable server be/s1`, `set server … addr …`; stats through readStats). */
   readonly socketPath: string;
   /** The port chosen for each `{{port:NAME}}`, by NAME. */
   readonly ports: Readonly<Record<string, number>>;
   /** Sends one CLI command over `socketPath` and resolves with the whole reply. */
   command(line: string): Promise<string>;
+  /** HAProxy's stats, read and parsed by the plugin's own reader (src/haproxy). */
+  readStats(): Promise<StatsSnapshot>;
+  /** The same read, as the raw CSV text (for fixtures). */
+  statsCsv(): Promise<string>;
   /** Stops HAProxy and removes `dir`. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -73,12 +80,16 @@ export async function startHaproxy(options: HaproxyOptions): Promise<RunningHapr
     throw error;
   }
   if (child.pid === undefined) throw new Error('haproxy started without a pid');
+  // The one reader of `show stat` in the tests is the plugin's.
+  const stats = createStatsSource({ source: `unix:${socketPath}`, timeoutMs: 2000, maxBodyBytes: 16 * 1024 * 1024 });
   return {
     pid: child.pid,
     dir,
     socketPath,
     ports,
     command: (line) => cliCommand(socketPath, line),
+    readStats: () => readSnapshot(stats),
+    statsCsv: () => stats.fetch(),
     stop,
   };
 }
