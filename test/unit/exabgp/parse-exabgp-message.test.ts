@@ -160,6 +160,18 @@ describe('parseExabgpMessage', () => {
       expect(extensive).toEqual(plain);
     });
 
+    it.each(versions)('lists, in ExaBGP %s, routes for neighbors whose session never came up', (version) => {
+      expect(ribAnswers(`${version}-session-never-up.txt`)).toEqual([
+        ['127.0.66.1 ipv4 unicast 198.51.100.77/32', '127.0.66.1 ipv4 unicast 198.18.66.0/24', '127.0.66.2 ipv4 unicast 198.18.66.0/24'],
+      ]);
+    });
+
+    it.each(versions)('sees, in ExaBGP %s, a withdraw without path-information leave the path-information route listed, and a withdraw remove a static route', (version) => {
+      const [afterPlainWithdraw, afterStaticWithdraw] = ribAnswers(`${version}-withdraw-quirks.txt`);
+      expect(afterPlainWithdraw).toEqual(['127.0.66.1 ipv4 unicast 198.51.100.77/32', '127.0.66.1 ipv4 unicast 198.18.66.0/25', '127.0.66.2 ipv4 unicast 198.18.66.0/25']);
+      expect(afterStaticWithdraw).toEqual(['127.0.66.1 ipv4 unicast 198.18.66.0/25', '127.0.66.2 ipv4 unicast 198.18.66.0/25']);
+    });
+
     it.each(versions)('reads the answer without a done when ExaBGP %s runs with acks off', (version) => {
       const messages = stdinLines(`${version}-ack-off.txt`).map(parseExabgpMessage);
       expect(messages.filter((m) => m.kind === 'ack')).toEqual([]);
@@ -167,7 +179,7 @@ describe('parseExabgpMessage', () => {
     });
   });
 
-  it.each(versions.flatMap((version) => ['adj-rib-out', 'text-encoder', 'ack-off', 'no-api-then-reload', 'withdraw-quirks'].map((name) => `${version}-${name}.txt`)))(
+  it.each(versions.flatMap((version) => ['adj-rib-out', 'text-encoder', 'ack-off', 'no-api-then-reload', 'withdraw-quirks', 'session-never-up'].map((name) => `${version}-${name}.txt`)))(
     'recognises every line ExaBGP wrote in the session captured in %s',
     (file) => {
       // The text encoder ends each message with an empty line; 5.0's `show adj-rib out json` is not read.
