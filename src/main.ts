@@ -1,3 +1,5 @@
+// First: holds signals that Node's defaults would act on before `run` listens.
+import './early-signals.js';
 import { CommanderError } from 'commander';
 import { buildProgram } from './cli/program.js';
 import { PluginError, errorMessage, type ErrorCode } from './errors.js';

@@ -2,7 +2,9 @@ import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { validateConfig } from '../config/load-config.js';
 import { readConfigFile } from '../config/read-config-file.js';
-import { assessServices, type ServiceReport } from '../engine/assess-services.js';
+import { initialEngineState, tick } from '../engine/tick.js';
+import { formatCommand } from '../exabgp/format-command.js';
+import type { BackendCount } from '../health/evaluate-service.js';
 import { readSnapshot } from '../haproxy/read-snapshot.js';
 import { createStatsSource } from '../haproxy/stats-source.js';
 import { configOption } from './config-option.js';
@@ -36,9 +38,26 @@ Examples:
       }
       const snapshot = await readSnapshot(createStatsSource(config.stats));
       const disabled = config.disableFile !== undefined && existsSync(config.disableFile);
-      const reports = assessServices(config, snapshot, disabled);
+      // Exactly what a freshly started `run` decides on its first poll of this snapshot.
+      const out = tick(config, initialEngineState(config, 0), { poll: { ok: true, snapshot }, disabled, now: 0, knownNeighbors: new Set() });
+      const reports: ServiceReport[] = out.verdicts.map((verdict) => ({
+        name: verdict.service,
+        state: verdict.phase,
+        reason: verdict.reason,
+        backends: verdict.backends,
+        commands: out.commands.filter((c) => c.kind !== 'query' && c.service === verdict.service).map(formatCommand),
+      }));
       process.stdout.write(flags.json ? `${JSON.stringify({ services: reports })}\n` : formatReports(reports));
     });
+}
+
+interface ServiceReport {
+  name: string;
+  state: string;
+  reason: string;
+  backends: BackendCount[];
+  /** The lines `run` writes for this service on its first poll. */
+  commands: string[];
 }
 
 function formatReports(reports: ServiceReport[]): string {

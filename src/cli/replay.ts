@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { readConfigFile } from '../config/read-config-file.js';
-import { initialEngineState, startupCommands, tick, type PollResult } from '../engine/tick.js';
+import { initialEngineState, tick, type PollResult } from '../engine/tick.js';
+import { formatCommand } from '../exabgp/format-command.js';
 import { errorMessage } from '../errors.js';
 import { parseStatsCsv } from '../haproxy/parse-stats-csv.js';
 import { configOption } from './config-option.js';
@@ -20,7 +21,8 @@ export function replayCommand(): Command {
     .addHelpText(
       'after',
       `
-Poll #0 is the start-up withdraw of every prefix; poll #N reads the N-th snapshot, intervalMs after the previous one.
+Poll #N reads the N-th snapshot, intervalMs after the previous one. As in run, poll #1 announces
+what is healthy and withdraws the rest; later polls follow rise and fall.
 Commands go to stdout; the decisions behind them (the log run would write) go to stderr.
 An unreadable or invalid snapshot counts as a failed poll, as it would in run.
 
@@ -33,15 +35,15 @@ Example:
         process.stdout.write(flags.json ? `${JSON.stringify({ poll, service, state, command })}\n` : `#${poll} ${command}\n`);
 
       let state = initialEngineState(config, 0);
-      for (const { service, line } of startupCommands(config)) print(0, service, 'init', line);
       snapshots.forEach((file, i) => {
         const poll = i + 1;
         const now = poll * config.intervalMs;
-        const out = tick(config, state, { poll: readRecorded(file), disabled: false, now });
+        const out = tick(config, state, { poll: readRecorded(file), disabled: false, now, knownNeighbors: new Set() });
         state = out.state;
         for (const event of out.events) process.stderr.write(`#${poll} ${event.level} ${event.message}\n`);
-        for (const { service, line } of out.commands) {
-          print(poll, service, service === undefined ? undefined : state.health.get(service)?.phase, line);
+        for (const command of out.commands) {
+          const service = command.kind === 'query' ? undefined : command.service;
+          print(poll, service, service === undefined ? undefined : state.health.get(service)?.phase, formatCommand(command));
         }
       });
     });

@@ -3,6 +3,7 @@ import { validateConfig } from '../config/load-config.js';
 import { readConfigFile } from '../config/read-config-file.js';
 import type { Config } from '../config/types.js';
 import { runPlugin } from '../engine/poll-loop.js';
+import { releaseEarlySignals } from '../early-signals.js';
 import { PluginError } from '../errors.js';
 import { createLogger } from '../log/logger.js';
 import { logOptions, type LogOptions } from './log-options.js';
@@ -56,12 +57,15 @@ Examples:
 In exabgp.conf:
   process anycast { run /usr/bin/node /usr/local/lib/exabgp-anycast/exabgp-anycast.js run --config /etc/exabgp-anycast/exabgp-anycast.json; encoder json; }
 
-Signals: SIGTERM/SIGINT withdraw and exit, SIGHUP reloads the config, SIGUSR1 polls now.`,
+Signals: SIGTERM/SIGINT withdraw and exit, SIGHUP reloads the config (and re-reads credentials),
+SIGUSR1 polls now, SIGUSR2 exits leaving the routes announced for the next instance (upgrades).`,
     )
     .action(async (flags: RunFlags) => {
       const log = createLogger(flags.logFormat, flags.logLevel);
       const loadConfig = flags.config !== undefined ? () => readConfigFile(flags.config as string) : () => configFromFlags(flags);
-      process.exitCode = await runPlugin({ loadConfig, log });
+      const exited = runPlugin({ loadConfig, log });
+      releaseEarlySignals();
+      process.exitCode = await exited;
     });
   return command;
 }

@@ -1,21 +1,26 @@
 import type { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
+import { canonicalAddress } from '../config/prefix.js';
 import type { Config } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import { openExabgpChannel } from '../exabgp/exabgp-channel.js';
+import { describeCommand, type Command } from '../exabgp/format-command.js';
 import { readSnapshot } from '../haproxy/read-snapshot.js';
 import { createStatsSource, type StatsSource } from '../haproxy/stats-source.js';
 import type { Logger } from '../log/logger.js';
+import { acknowledge, nextRetryAt, retryDue, retryNow } from './acknowledge.js';
+import { unvouchedRoutes, type RibRoute } from './reconcile-rib.js';
 import {
   initialEngineState,
   reloadEngineState,
   resendCommands,
-  shutdownCommands,
-  startupCommands,
   tick,
+  withdrawEverything,
   type EngineState,
   type PollResult,
+  type TickInput,
+  type TickOutput,
 } from './tick.js';
 
 export interface PluginOptions {
@@ -31,11 +36,18 @@ export interface PluginIo {
   output: Writable;
   signals: EventEmitter;
   openSource(settings: Config['stats']): StatsSource;
+  /** ExaBGP's settings as the process inherited them, to tell whether acks are off. */
+  env?: NodeJS.ProcessEnv;
 }
 
-const processIo = (): PluginIo => ({ input: process.stdin, output: process.stdout, signals: process, openSource: createStatsSource });
+export const pluginSignals = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const;
 
-const signalNames = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1'] as const;
+/** How long the start-up `show adj-rib out` may take before we go on without its answer. */
+const ribAnswerTimeoutMs = 2000;
+/** How long the last commands may take to reach the pipe at exit. */
+const drainTimeoutMs = 1000;
+
+const processIo = (): PluginIo => ({ input: process.stdin, output: process.stdout, signals: process, openSource: createStatsSource, env: process.env });
 
 /**
  * The long-running process ExaBGP starts. Resolves with the exit code once ExaBGP is gone or we
@@ -47,36 +59,104 @@ export function runPlugin({ loadConfig, log, io = processIo() }: PluginOptions):
     let config: Config | undefined;
     let source: StatsSource | undefined;
     let state: EngineState | undefined;
-    let timer: NodeJS.Timeout | undefined;
+    let pollTimer: NodeJS.Timeout | undefined;
+    let retryTimer: NodeJS.Timeout | undefined;
+    let retryTimerAt: number | undefined;
     let polling = false;
     let pollAgain = false;
+    let reloadQueued = false;
     let stopped = false;
+    let coreFailureLogged = false;
+    const knownNeighbors = new Set<string>();
+    // The start-up question "what do you announce for us?": collected until its answer's `done`.
+    let rib: RibRoute[] | undefined = [];
+    const ribTimer = setTimeout(() => {
+      if (rib === undefined) return;
+      rib = undefined;
+      log({
+        level: 'warn',
+        event: 'ribUnknown',
+        message: `ExaBGP did not answer "show adj-rib out" within ${ribAnswerTimeoutMs} ms, so routes an earlier instance left for prefixes that are no longer configured cannot be found and withdrawn; configured prefixes are still decided by the first poll`,
+      });
+    }, ribAnswerTimeoutMs);
 
     const channel = openExabgpChannel(io.input, io.output, log, {
-      onNeighborUp(peer) {
-        const lines = state ? resendCommands(state) : [];
-        log({ level: 'info', event: 'neighborUp', message: `neighbor ${peer} is up; re-sent ${lines.length} announcement(s)` });
-        channel.send(lines);
+      onAnswer(command, ok) {
+        if (command.kind === 'query') return ribAnswered(ok);
+        if (!state) {
+          if (!ok) log({ level: 'error', event: 'commandRejected', message: `ExaBGP answered "error" to: ${describeCommand(command)}` });
+          return;
+        }
+        const out = acknowledge(state, command, ok, performance.now());
+        state = out.state;
+        out.events.forEach(log);
+        scheduleRetry();
+      },
+      onRibRoute(route) {
+        rib?.push(route);
+        noteNeighbor(route.neighbor);
+      },
+      onNeighbor(peer, neighborState) {
+        noteNeighbor(peer);
+        if (neighborState === 'up') {
+          const commands = state ? resendCommands(state) : [];
+          log({ level: 'info', event: 'neighborUp', message: `neighbor ${peer} is up; re-sent ${commands.length} announcement(s)` });
+          channel.send(commands);
+        } else if (neighborState === 'down') {
+          log({ level: 'warn', event: 'neighborDown', message: `neighbor ${peer} is down` });
+        }
       },
       onShutdown: () => stop('ExaBGP is shutting down'),
       onClosed() {
         if (stopped) return;
         log({ level: 'info', event: 'exabgpGone', message: 'ExaBGP closed the API pipe; exiting' });
-        finish(0);
+        void finish(0);
       },
     });
+
+    function noteNeighbor(peer: string): void {
+      knownNeighbors.add(canonicalAddress(peer) ?? peer);
+    }
+
+    function ribAnswered(ok: boolean): void {
+      if (rib === undefined) return;
+      clearTimeout(ribTimer);
+      const found = rib;
+      rib = undefined;
+      if (!ok) {
+        log({ level: 'warn', event: 'ribUnknown', message: 'ExaBGP answered "error" to "show adj-rib out"; routes an earlier instance left for prefixes that are no longer configured cannot be found' });
+        return;
+      }
+      const withdraws = unvouchedRoutes(config, found);
+      channel.send(withdraws);
+      const what = withdraws.map(describeCommand).join(', ');
+      log({
+        level: withdraws.length > 0 ? 'warn' : 'info',
+        event: 'ribReconciled',
+        message: `ExaBGP announces ${found.length} route(s) for this process; ${withdraws.length > 0 ? `withdrew what the config does not vouch for: ${what}` : 'the config vouches for all of them'}`,
+      });
+    }
 
     function start(next: Config): void {
       config = next;
       source = io.openSource(next.stats);
       state = initialEngineState(next, performance.now());
-      channel.send(startupCommands(next).map((c) => c.line));
       log({
         level: 'info',
         event: 'started',
-        message: `watching ${next.services.length} service(s) via ${source.description} every ${next.intervalMs} ms (rise ${next.rise}, fall ${next.fall}); all prefixes withdrawn until healthy`,
+        message: `watching ${next.services.length} service(s) via ${source.description} every ${next.intervalMs} ms (rise ${next.rise}, fall ${next.fall}); the first poll announces what HAProxy reports healthy and withdraws the rest`,
       });
       void poll();
+    }
+
+    /** Reloads run once per turn of the event loop, however many SIGHUPs arrived: a storm cannot starve polling. */
+    function queueReload(): void {
+      if (reloadQueued) return;
+      reloadQueued = true;
+      setImmediate(() => {
+        reloadQueued = false;
+        if (!stopped) reload();
+      });
     }
 
     function reload(): void {
@@ -88,11 +168,13 @@ export function runPlugin({ loadConfig, log, io = processIo() }: PluginOptions):
         return;
       }
       if (!config || !state) return start(next);
-      if (JSON.stringify(next.stats) !== JSON.stringify(config.stats)) source = io.openSource(next.stats);
-      state = reloadEngineState(state, next, performance.now());
+      // Always a new source: the credentials (password file, CA) are read afresh.
+      source = io.openSource(next.stats);
+      state = retryNow(reloadEngineState(state, next, performance.now()), performance.now());
       config = next;
       log({ level: 'info', event: 'reloaded', message: `config reloaded: ${next.services.length} service(s)` });
       void poll();
+      scheduleRetry();
     }
 
     async function poll(): Promise<void> {
@@ -102,70 +184,146 @@ export function runPlugin({ loadConfig, log, io = processIo() }: PluginOptions):
         return;
       }
       polling = true;
-      clearTimeout(timer);
+      clearTimeout(pollTimer);
       const started = performance.now();
+      const readFrom = config.stats.source;
+      const result = await readStats(source, config.stats.timeoutMs);
+      polling = false;
+      if (stopped || !config) return;
+      // A reload during the read keeps its result unless the stats now come from elsewhere.
+      if (config.stats.source === readFrom) decide(config, result);
+      else pollAgain = true;
+      // Polls start intervalMs apart, however long each took: a slow source does not stretch the cadence.
+      const wait = pollAgain ? 0 : Math.max(0, config.intervalMs - (performance.now() - started));
+      pollAgain = false;
+      pollTimer = setTimeout(() => void poll(), wait);
+    }
+
+    function decide(current: Config, result: PollResult): void {
+      if (!state) return;
+      const input: TickInput = {
+        poll: result,
+        disabled: current.disableFile !== undefined && existsSync(current.disableFile),
+        now: performance.now(),
+        knownNeighbors,
+      };
+      const out = failClosedTick(current, state, input);
+      state = out.state;
+      channel.send(out.commands);
+      out.events.forEach(log);
+      scheduleRetry();
+    }
+
+    /** An exception in the core is a failed poll, logged with its stack once; if even that fails, everything is withdrawn. */
+    function failClosedTick(current: Config, before: EngineState, input: TickInput): Pick<TickOutput, 'state' | 'commands' | 'events'> {
       try {
-        const current = config;
-        const result = await readStats(source);
-        if (stopped || current !== config || !state) return;
-        const disabled = current.disableFile !== undefined && existsSync(current.disableFile);
-        const out = tick(current, state, { poll: result, disabled, now: performance.now() });
-        state = out.state;
-        channel.send(out.commands.map((c) => c.line));
-        out.events.forEach(log);
+        return tick(current, before, input);
       } catch (error) {
-        log({ level: 'error', event: 'pollFailed', message: `poll failed, will retry: ${errorMessage(error)}` });
-      } finally {
-        polling = false;
-        if (!stopped && config) {
-          // Polls start intervalMs apart, however long each took: a slow source does not stretch the cadence.
-          const wait = pollAgain ? 0 : Math.max(0, config.intervalMs - (performance.now() - started));
-          timer = setTimeout(() => void poll(), wait);
+        if (!coreFailureLogged) {
+          coreFailureLogged = true;
+          log({ level: 'error', event: 'coreFailed', message: `internal error while deciding; this poll counts as failed: ${error instanceof Error ? error.stack : String(error)}` });
         }
-        pollAgain = false;
+        try {
+          return tick(current, before, { ...input, poll: { ok: false, error: `internal error: ${errorMessage(error)}` } });
+        } catch {
+          const out = withdrawEverything(before);
+          return { ...out, events: [{ level: 'error', event: 'coreFailed', message: `internal error again; withdrew ${out.commands.length} route(s)` }] };
+        }
       }
+    }
+
+    function scheduleRetry(): void {
+      const at = state && !stopped ? nextRetryAt(state) : undefined;
+      if (at === retryTimerAt) return;
+      clearTimeout(retryTimer);
+      retryTimerAt = at;
+      if (at === undefined) return;
+      retryTimer = setTimeout(() => {
+        retryTimerAt = undefined;
+        if (!state || stopped) return;
+        const out = retryDue(state, performance.now());
+        state = out.state;
+        channel.send(out.commands);
+        scheduleRetry();
+      }, Math.max(0, at - performance.now()));
+    }
+
+    function pollNow(): void {
+      if (state) state = retryNow(state, performance.now());
+      scheduleRetry();
+      void poll();
     }
 
     function stop(why: string): void {
       if (stopped) return;
-      const lines = state ? shutdownCommands(state) : [];
-      channel.send(lines);
-      log({ level: 'info', event: 'stopping', message: `${why}; withdrew ${lines.length} route(s), exiting` });
-      finish(0);
+      const commands: Command[] = state ? withdrawEverything(state).commands : [];
+      channel.send(commands);
+      log({ level: 'info', event: 'stopping', message: `${why}; withdrew ${commands.length} route(s), exiting` });
+      void finish(0);
     }
 
-    function finish(code: number): void {
+    /** For upgrades: exit at once and leave the routes to the next instance, which ExaBGP starts and which decides on its first poll. */
+    function handOver(): void {
+      if (stopped) return;
+      const kept = state ? [...state.routes.values()].filter((r) => r.status !== 'unknown').map((r) => r.route.prefix) : [];
+      log({
+        level: 'warn',
+        event: 'handOver',
+        message: `SIGUSR2 received: exiting WITHOUT withdrawing, leaving ${kept.length} route(s) announced for the next instance${kept.length ? ` (${kept.join(', ')})` : ''}`,
+      });
+      void finish(0);
+    }
+
+    async function finish(code: number): Promise<void> {
       stopped = true;
-      clearTimeout(timer);
-      for (const name of signalNames) io.signals.off(name, handlers[name]);
+      clearTimeout(pollTimer);
+      clearTimeout(retryTimer);
+      clearTimeout(ribTimer);
+      for (const name of pluginSignals) io.signals.off(name, handlers[name]);
+      await channel.drain(drainTimeoutMs);
       io.input.destroy();
       resolve(code);
     }
 
-    const handlers: Record<(typeof signalNames)[number], () => void> = {
+    const handlers: Record<(typeof pluginSignals)[number], () => void> = {
       SIGTERM: () => stop('SIGTERM received'),
       SIGINT: () => stop('SIGINT received'),
-      SIGHUP: reload,
-      SIGUSR1: () => void poll(),
+      SIGHUP: queueReload,
+      SIGUSR1: pollNow,
+      SIGUSR2: handOver,
     };
-    for (const name of signalNames) io.signals.on(name, handlers[name]);
+    for (const name of pluginSignals) io.signals.on(name, handlers[name]);
 
+    const env = io.env ?? {};
+    if ((env['exabgp.api.ack'] ?? env.exabgp_api_ack)?.toLowerCase() === 'false') {
+      log({ level: 'warn', event: 'acksOff', message: 'exabgp.api.ack is false: ExaBGP confirms nothing, so no route can be confirmed as announced and rejected commands cannot be retried' });
+    }
+    channel.send([{ kind: 'query', text: 'show adj-rib out' }]);
     try {
       start(loadConfig());
     } catch (error) {
       log({
         level: 'error',
         event: 'configInvalid',
-        message: `not announcing anything until the config is fixed (then send SIGHUP): ${errorMessage(error)}`,
+        message: `not announcing anything until the config is fixed (then send SIGHUP), and withdrawing what an earlier instance left in ExaBGP: ${errorMessage(error)}`,
       });
     }
   });
 }
 
-async function readStats(source: StatsSource): Promise<PollResult> {
+/** One read of the stats, bounded by the loop itself: a source that never settles is a failed poll, not a frozen route. */
+async function readStats(source: StatsSource, timeoutMs: number): Promise<PollResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<PollResult>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, error: `stats source ${source.description}: no complete reply within ${timeoutMs} ms` }), timeoutMs);
+  });
+  const read = readSnapshot(source).then(
+    (snapshot): PollResult => ({ ok: true, snapshot }),
+    (error: unknown): PollResult => ({ ok: false, error: errorMessage(error) }),
+  );
   try {
-    return { ok: true, snapshot: await readSnapshot(source) };
-  } catch (error) {
-    return { ok: false, error: errorMessage(error) };
+    return await Promise.race([read, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -1,16 +1,33 @@
 import type { Config, ServiceConfig } from '../config/types.js';
-import { desiredRoutes, diffRoutes, withdrawLines, type RouteMode, type RouteTable } from '../exabgp/desired-routes.js';
+import { configuredRoutes, desiredRoutes, routeChanges, sameAnnouncement, type RouteMode } from '../exabgp/desired-routes.js';
+import { describeCommand, type Command, type Route } from '../exabgp/format-command.js';
 import type { StatsSnapshot } from '../haproxy/parse-stats-csv.js';
 import { serverHealth } from '../haproxy/server-health.js';
-import { evaluateService } from '../health/evaluate-service.js';
+import { evaluateService, type BackendCount } from '../health/evaluate-service.js';
 import { initialHealthState, nextHealthState, type HealthState, type Signal } from '../health/health-machine.js';
 import type { LogEvent } from '../log/log-event.js';
+
+/**
+ * A route ExaBGP may hold for us, keyed by prefix in EngineState.routes.
+ * - unknown: configured, and an earlier instance may have left it announced; the first poll decides.
+ * - sent: written, no answer yet.
+ * - accepted: ExaBGP answered `done`.
+ * - rejected: ExaBGP answered `error`, so it is not announced; re-sent at `retryAt`.
+ */
+export interface RouteRecord {
+  service: string | undefined;
+  route: Route;
+  status: 'unknown' | 'sent' | 'accepted' | 'rejected';
+  /** Rejections in a row, for the back-off. */
+  rejections: number;
+  retryAt?: number;
+}
 
 /** Everything the plugin remembers between polls. */
 export interface EngineState {
   health: Map<string, HealthState>;
-  /** What we told ExaBGP and have not taken back. */
-  announced: RouteTable;
+  /** What we asked ExaBGP to announce and have not taken back, by prefix. */
+  routes: Map<string, RouteRecord>;
   lastGoodPollAt: number | undefined;
   /** The current stats failure, so it is logged when it starts, changes or ends, not every poll. */
   statsError: string | undefined;
@@ -26,60 +43,65 @@ export interface TickInput {
   /** The maintenance file exists. */
   disabled: boolean;
   now: number;
+  /** Peers ExaBGP told us of: "every neighbor" when a route sent to all of them is narrowed to some. */
+  knownNeighbors: ReadonlySet<string>;
 }
 
-/** A line for ExaBGP and the service it belongs to (none for routes a reload removed). */
-export interface Command {
-  service: string | undefined;
-  line: string;
+/** Where one service stands after a poll, and why: what dry-run prints and run logs. */
+export interface ServiceVerdict {
+  service: string;
+  phase: HealthState['phase'];
+  reason: string;
+  /** Per-backend counts; none when the stats were unreadable or the service is in maintenance. */
+  backends: BackendCount[];
+  mode: RouteMode;
 }
 
 export interface TickOutput {
   state: EngineState;
   commands: Command[];
   events: LogEvent[];
+  verdicts: ServiceVerdict[];
 }
 
+/**
+ * A fresh start. Every configured route counts as possibly announced: ExaBGP keeps what a dead
+ * instance announced, so the first poll either announces each route or withdraws it.
+ */
 export function initialEngineState(config: Config, now: number): EngineState {
-  return {
-    health: new Map(config.services.map((s) => [s.name, initialHealthState(now)])),
-    announced: new Map(),
-    lastGoodPollAt: undefined,
-    statsError: undefined,
-    uncheckedWarned: new Set(),
-  };
+  const routes = new Map<string, RouteRecord>();
+  for (const service of config.services) {
+    for (const route of configuredRoutes(service)) routes.set(route.prefix, { service: service.name, route, status: 'unknown', rejections: 0 });
+  }
+  return { health: new Map(config.services.map((s) => [s.name, initialHealthState(now)])), routes, lastGoodPollAt: undefined, statsError: undefined, uncheckedWarned: new Set() };
 }
 
-/** Start withdrawn: an earlier instance of the process may have left routes announced in ExaBGP. */
-export function startupCommands(config: Config): Command[] {
-  return config.services.flatMap((service) => withdrawLines(service).map((line) => ({ service: service.name, line })));
+/** Withdraw everything that may be announced (clean shutdown, or a core that cannot decide). */
+export function withdrawEverything(state: EngineState): { state: EngineState; commands: Command[] } {
+  const commands: Command[] = [...state.routes.values()].map((r) => ({ kind: 'withdraw', service: r.service, route: r.route }));
+  return { state: { ...state, routes: new Map() }, commands };
 }
 
-/** Withdraw everything we announced (clean shutdown). */
-export function shutdownCommands(state: EngineState): string[] {
-  return [...state.announced.keys()];
+/** Re-send what ExaBGP should hold, e.g. when a neighbor comes up. */
+export function resendCommands(state: EngineState): Command[] {
+  return [...state.routes.values()]
+    .filter((r) => r.status === 'sent' || r.status === 'accepted')
+    .map((r) => ({ kind: 'announce', service: r.service, route: r.route }));
 }
 
-/** Re-send what we announced, e.g. when a neighbor comes up. */
-export function resendCommands(state: EngineState): string[] {
-  return [...state.announced.values()];
-}
-
-/** After a config reload: services keep their health by name; routes no longer configured are withdrawn by the next tick. */
+/** After a config reload: services keep their health by name; routes are reconciled by the next tick. */
 export function reloadEngineState(state: EngineState, config: Config, now: number): EngineState {
-  return {
-    ...state,
-    health: new Map(config.services.map((s) => [s.name, state.health.get(s.name) ?? initialHealthState(now)])),
-  };
+  return { ...state, health: new Map(config.services.map((s) => [s.name, state.health.get(s.name) ?? initialHealthState(now)])) };
 }
 
 /** One poll: observations → state machine → route changes → commands and log events. Pure. */
 export function tick(config: Config, state: EngineState, input: TickInput): TickOutput {
-  const { poll, disabled, now } = input;
+  const { poll, now } = input;
   const events: LogEvent[] = [];
   const commands: Command[] = [];
+  const verdicts: ServiceVerdict[] = [];
   const health = new Map<string, HealthState>();
-  const announced: RouteTable = new Map(state.announced);
+  const routes = new Map(state.routes);
   const uncheckedWarned = new Set(state.uncheckedWarned);
   const configured = new Set<string>();
   const statsError = poll.ok ? undefined : poll.error;
@@ -90,33 +112,38 @@ export function tick(config: Config, state: EngineState, input: TickInput): Tick
 
   for (const service of config.services) {
     const before = state.health.get(service.name) ?? initialHealthState(now);
-    const { signal, reason } = observe(config, service, before, input, lastGoodPollAt);
+    const { signal, reason, backends } = observe(config, service, before, input, lastGoodPollAt);
     const after = signal === undefined ? before : nextHealthState(before, signal, config, now);
     health.set(service.name, after);
+    const mode = routeMode(service, after, now);
+    verdicts.push({ service: service.name, phase: after.phase, reason, backends, mode });
 
-    const desired = desiredRoutes(service, routeMode(service, after, now));
-    const names = withdrawLines(service);
-    for (const name of names) configured.add(name);
-    const lines = diffRoutes(announced, desired, names);
-    for (const name of names) {
-      const line = desired.get(name);
-      if (line === undefined) announced.delete(name);
-      else announced.set(name, line);
+    const desired = new Map(desiredRoutes(service, mode).map((route) => [route.prefix, route]));
+    const changes: Command[] = [];
+    for (const prefix of service.prefixes) {
+      configured.add(prefix);
+      const record = routes.get(prefix);
+      const want = desired.get(prefix);
+      // A rejected route is re-sent on its own back-off (retryDue), not on every poll.
+      if (record && want && record.status !== 'unknown' && sameAnnouncement(record.route, want)) continue;
+      changes.push(...routeChanges(service.name, record?.route, want, input.knownNeighbors));
+      if (want) routes.set(prefix, { service: service.name, route: want, status: 'sent', rejections: 0 });
+      else routes.delete(prefix);
     }
-    commands.push(...lines.map((line) => ({ service: service.name, line })));
-    if (after.phase !== before.phase || lines.length > 0) {
-      events.push(stateEvent(service, before, after, reason, lines));
-    }
+    commands.push(...changes);
+    if (after.phase !== before.phase || changes.length > 0) events.push(stateEvent(service, before, after, reason, changes));
   }
 
-  // Routes of services that a reload removed.
-  for (const name of [...announced.keys()].filter((n) => !configured.has(n))) {
-    announced.delete(name);
-    commands.push({ service: undefined, line: name });
-    events.push({ level: 'info', event: 'routeRemoved', message: `route no longer configured; ${describeLine(name)}`, reason: 'notConfigured' });
+  // Routes of services (or prefixes) that a reload removed.
+  for (const [prefix, record] of routes) {
+    if (configured.has(prefix)) continue;
+    routes.delete(prefix);
+    const command: Command = { kind: 'withdraw', service: record.service, route: record.route };
+    commands.push(command);
+    events.push({ level: 'info', event: 'routeRemoved', message: `route no longer configured; ${describeCommand(command)}`, reason: 'notConfigured' });
   }
 
-  return { state: { health, announced, lastGoodPollAt, statsError, uncheckedWarned }, commands, events };
+  return { state: { health, routes, lastGoodPollAt, statsError, uncheckedWarned }, commands, events, verdicts };
 }
 
 function observe(
@@ -125,21 +152,22 @@ function observe(
   before: HealthState,
   { poll, disabled, now }: TickInput,
   lastGoodPollAt: number | undefined,
-): { signal: Signal | undefined; reason: string } {
-  if (disabled) return { signal: 'disabled', reason: `maintenance file ${config.disableFile} exists` };
+): { signal: Signal | undefined; reason: string; backends: BackendCount[] } {
+  if (disabled) return { signal: 'disabled', reason: `maintenance file ${config.disableFile} exists`, backends: [] };
   if (!poll.ok) {
-    if (config.onStatsError === 'withdraw') return { signal: 'unhealthy', reason: `stats unavailable: ${poll.error}` };
+    if (config.onStatsError === 'withdraw') return { signal: 'unhealthy', reason: `stats unavailable: ${poll.error}`, backends: [] };
     if (lastGoodPollAt !== undefined && now - lastGoodPollAt < config.staleMs) {
-      return { signal: undefined, reason: `stats unavailable, holding: ${poll.error}` };
+      return { signal: undefined, reason: `stats unavailable, holding: ${poll.error}`, backends: [] };
     }
-    return { signal: 'lost', reason: `stats unavailable for longer than staleMs (${config.staleMs} ms): ${poll.error}` };
+    const since = lastGoodPollAt === undefined ? 'no good poll yet' : `longer than staleMs (${config.staleMs} ms)`;
+    return { signal: 'lost', reason: `stats unavailable, ${since}: ${poll.error}`, backends: [] };
   }
   const result = evaluateService(service, poll.snapshot, before.settled === 'up');
-  return { signal: result.healthy ? 'healthy' : 'unhealthy', reason: result.reason };
+  return { signal: result.healthy ? 'healthy' : 'unhealthy', reason: result.reason, backends: result.backends };
 }
 
 /** Which routes a service's state calls for. Only settled states decide; rising/falling keep the route. */
-function routeMode(service: ServiceConfig, state: HealthState, now: number): RouteMode {
+export function routeMode(service: ServiceConfig, state: HealthState, now: number): RouteMode {
   switch (state.settled) {
     case 'up':
       return 'announced';
@@ -153,9 +181,9 @@ function routeMode(service: ServiceConfig, state: HealthState, now: number): Rou
   }
 }
 
-function stateEvent(service: ServiceConfig, before: HealthState, after: HealthState, reason: string, lines: string[]): LogEvent {
+function stateEvent(service: ServiceConfig, before: HealthState, after: HealthState, reason: string, changes: Command[]): LogEvent {
   const change = after.phase === before.phase ? `${after.phase}` : `${before.phase} → ${after.phase}`;
-  const actions = lines.map(describeLine).join(', ');
+  const actions = changes.map(describeCommand).join(', ');
   return {
     level: after.phase === 'down' || after.phase === 'falling' ? 'warn' : 'info',
     event: 'stateChange',
@@ -165,11 +193,6 @@ function stateEvent(service: ServiceConfig, before: HealthState, after: HealthSt
     reason,
     message: `${service.name}: ${change} (${reason})${actions ? `; ${actions}` : ''}`,
   };
-}
-
-/** "withdraw 9.9.9.9/32" or "announce 9.9.9.9/32 as-path [ 65010 ]" — the line without its routine parts. */
-function describeLine(line: string): string {
-  return line.replace(/^.*?(announce|withdraw) route /, '$1 ').replace(/ next-hop \S+/, '');
 }
 
 function statsEvent(error: string | undefined, config: Config): LogEvent {

@@ -1,7 +1,7 @@
 /** Where a service stands. rising/falling count consecutive observations against the settled state. */
 export type Phase = 'init' | 'rising' | 'up' | 'falling' | 'down' | 'disabled';
 
-/** The last phase that decided the route. rising/falling never change the route by themselves. */
+/** The last phase that decided the route. rising/falling never change the route by themselves; init only lasts until the first poll. */
 export type Settled = 'init' | 'up' | 'down' | 'disabled';
 
 export interface HealthState {
@@ -44,6 +44,9 @@ export function nextHealthState(state: HealthState, signal: Signal, { rise, fall
 
   if (signal === 'disabled') return settle('disabled');
   if (signal === 'lost') return settle('down');
+  // The first poll after start decides at once: HAProxy's own rise and fall have already passed, and
+  // a restart while healthy must not move the route (an earlier instance may have announced it).
+  if (state.settled === 'init') return settle(signal === 'healthy' ? 'up' : 'down');
   // Leaving maintenance starts counting afresh; the route stays as it was until rise or fall is reached.
   const phase = state.phase === 'disabled' ? 'init' : state.phase;
 

@@ -1,19 +1,20 @@
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { validateConfig } from '../../../src/config/load-config.js';
-import { runPlugin } from '../../../src/engine/poll-loop.js';
+import type { Config } from '../../../src/config/types.js';
+import { runPlugin, type PluginIo } from '../../../src/engine/poll-loop.js';
 import type { LogEvent } from '../../../src/log/log-event.js';
 
 const healthyCsv = readFileSync(new URL('../../fixtures/haproxy/2.6-all-up.csv', import.meta.url), 'utf8');
 const deadCsv = readFileSync(new URL('../../fixtures/haproxy/2.6-all-down.csv', import.meta.url), 'utf8');
+const query = 'show adj-rib out';
 const announce = 'announce route 198.18.0.10/32 next-hop self as-path [ 65010 ]';
 const withdraw = 'withdraw route 198.18.0.10/32 next-hop self';
 
-/** The poll loop on fake timers, with streams for ExaBGP and a stats source whose answer and delay the test sets. */
-function startLoop(service: Record<string, unknown> = {}, top: Record<string, unknown> = {}) {
-  const config = validateConfig(
+function configWith(service: Record<string, unknown> = {}, top: Record<string, unknown> = {}): Config {
+  return validateConfig(
     {
       stats: { source: 'unix:/test.sock', timeoutMs: 900 },
       intervalMs: 1000,
@@ -24,26 +25,50 @@ function startLoop(service: Record<string, unknown> = {}, top: Record<string, un
     },
     'test',
   );
+}
+
+interface LoopOptions {
+  /** What HAProxy answers from the first poll on. */
+  csv?: string;
+  loadConfig?: () => Config;
+  output?: Writable;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The poll loop on fake timers, with streams for ExaBGP and a stats source whose answer and delay the test sets. */
+function startLoop(service: Record<string, unknown> = {}, top: Record<string, unknown> = {}, options: LoopOptions = {}) {
+  const config = configWith(service, top);
   const input = new PassThrough();
-  const output = new PassThrough();
+  const output = options.output ?? new PassThrough();
   const signals = new EventEmitter();
   const written: Array<{ at: number; line: string }> = [];
   const fetchedAt: number[] = [];
   const events: LogEvent[] = [];
-  const stats = { csv: healthyCsv, delayMs: 0 };
-  output.setEncoding('utf8').on('data', (chunk: string) => {
-    for (const line of chunk.split('\n').filter(Boolean)) written.push({ at: performance.now(), line });
-  });
-  const openSource = () => ({
-    description: 'unix:/test.sock',
-    fetch: () => {
-      fetchedAt.push(performance.now());
-      // setTimeout(…, 0) would take 1 ms (as in Node), so an instant source answers without one.
-      return stats.delayMs === 0 ? Promise.resolve(stats.csv) : new Promise<string>((resolve) => setTimeout(() => resolve(stats.csv), stats.delayMs));
-    },
-  });
-  const exit = runPlugin({ loadConfig: () => config, log: (e) => events.push(e), io: { input, output, signals, openSource } });
-  return { input, signals, written, lines: () => written.map((w) => w.line), fetchedAt, events, stats, exit };
+  /** delayMs: Infinity is a source that never answers. */
+  const stats = { csv: options.csv ?? healthyCsv, delayMs: 0, opened: 0 };
+  if (output instanceof PassThrough) {
+    output.setEncoding('utf8').on('data', (chunk: string) => {
+      for (const line of chunk.split('\n').filter(Boolean)) written.push({ at: performance.now(), line });
+    });
+  }
+  const openSource: PluginIo['openSource'] = () => {
+    stats.opened++;
+    return {
+      description: 'unix:/test.sock',
+      fetch: () => {
+        fetchedAt.push(performance.now());
+        if (stats.delayMs === Infinity) return new Promise<string>(() => undefined);
+        // setTimeout(…, 0) would take 1 ms (as in Node), so an instant source answers without one.
+        return stats.delayMs === 0 ? Promise.resolve(stats.csv) : new Promise<string>((resolve) => setTimeout(() => resolve(stats.csv), stats.delayMs));
+      },
+    };
+  };
+  const loadConfig = options.loadConfig ?? (() => config);
+  const exit = runPlugin({ loadConfig, log: (e) => events.push(e), io: { input, output, signals, openSource, env: options.env ?? {} } });
+  /** ExaBGP answering: `done`, `error`, a rib line, a neighbor message. */
+  const say = (...lines: string[]) => input.write(lines.map((l) => `${l}\n`).join(''));
+  const messages = () => events.map((e) => e.message);
+  return { input, signals, written, lines: () => written.map((w) => w.line), fetchedAt, events, messages, stats, exit, say };
 }
 
 /** Moves the fake clock, then lets stream events (which use real ticks) reach the test. */
@@ -60,17 +85,23 @@ afterEach(() => {
 });
 
 describe('runPlugin on a fake clock', () => {
-  it('withdraws at once, then announces on the rise-th poll, polls intervalMs apart', async () => {
+  it('asks ExaBGP what it announces, announces a healthy service on the first poll, and polls intervalMs apart', async () => {
     const loop = startLoop();
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(loop.lines()).toEqual([withdraw]);
-    await advance(999);
-    expect(loop.lines()).toEqual([withdraw]);
-    await advance(1);
+    await advance(0);
     expect(loop.written).toEqual([
-      { at: 0, line: withdraw },
-      { at: 1000, line: announce },
+      { at: 0, line: query },
+      { at: 0, line: announce },
     ]);
+    await advance(3000);
+    expect(loop.fetchedAt).toEqual([0, 1000, 2000, 3000]);
+    expect(loop.lines()).toEqual([query, announce]);
+    loop.signals.emit('SIGTERM');
+  });
+
+  it('withdraws on the first poll a service HAProxy reports down, since an earlier instance may have announced it', async () => {
+    const loop = startLoop({}, { fall: 5 }, { csv: deadCsv });
+    await advance(0);
+    expect(loop.lines()).toEqual([query, withdraw]);
     loop.signals.emit('SIGTERM');
   });
 
@@ -89,7 +120,7 @@ describe('runPlugin on a fake clock', () => {
     loop.signals.emit('SIGUSR1');
     await advance(0);
     expect(loop.fetchedAt).toEqual([0, 0]);
-    expect(loop.events.map((e) => e.message)).toContain('www: up → falling (be_app: 0/3 servers up, need ≥ 1)');
+    expect(loop.messages()).toContain('www: up → falling (be_app: 0/3 servers up, need ≥ 1)');
     loop.signals.emit('SIGTERM');
   });
 
@@ -98,8 +129,17 @@ describe('runPlugin on a fake clock', () => {
     await advance(1000);
     loop.signals.emit('SIGTERM');
     expect(await loop.exit).toBe(0);
-    expect(loop.lines()).toEqual([withdraw, announce, withdraw]);
+    expect(loop.lines()).toEqual([query, announce, withdraw]);
     expect(loop.signals.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  it('on SIGUSR2 exits at once without withdrawing, and says so, for the next instance to take over', async () => {
+    const loop = startLoop();
+    await advance(0);
+    loop.signals.emit('SIGUSR2');
+    expect(await loop.exit).toBe(0);
+    expect(loop.lines()).toEqual([query, announce]);
+    expect(loop.messages()).toContain('SIGUSR2 received: exiting WITHOUT withdrawing, leaving 1 route(s) announced for the next instance (198.18.0.10/32)');
   });
 
   it('goes from degraded to withdrawn once withdrawAfterMs has passed on the running clock', async () => {
@@ -109,7 +149,7 @@ describe('runPlugin on a fake clock', () => {
     await advance(1000);
     await advance(5000);
     expect(loop.written).toEqual([
-      { at: 0, line: withdraw },
+      { at: 0, line: query },
       { at: 0, line: announce },
       { at: 1000, line: 'announce route 198.18.0.10/32 next-hop self as-path [ 65010 65010 65010 ]' },
       { at: 6000, line: withdraw },
@@ -124,5 +164,178 @@ describe('runPlugin on a fake clock', () => {
     expect(await loop.exit).toBe(0);
     await advance(5000);
     expect(loop.fetchedAt).toEqual([0]);
+  });
+});
+
+describe('runPlugin never leaves a wrong route', () => {
+  it('withdraws what ExaBGP announces that the config no longer has (a prefix renamed before a crash)', async () => {
+    const loop = startLoop();
+    await advance(0);
+    loop.say('neighbor 127.0.0.2 ipv4 unicast 198.18.0.99/32 next-hop self', 'neighbor 127.0.0.2 ipv4 unicast 198.18.0.10/32 next-hop self', 'done');
+    await advance(0);
+    expect(loop.lines()).toEqual([query, announce, 'neighbor 127.0.0.2 withdraw route 198.18.0.99/32 next-hop self']);
+    loop.signals.emit('SIGTERM');
+  });
+
+  it('withdraws everything ExaBGP announces when its own config is invalid at start', async () => {
+    const loop = startLoop({}, {}, {
+      loadConfig: () => {
+        throw new Error('exabgp-anycast.json: not valid JSON');
+      },
+    });
+    await advance(0);
+    loop.say('neighbor 127.0.0.2 ipv4 unicast 198.18.0.10/32 next-hop self', 'done');
+    await advance(0);
+    expect(loop.lines()).toEqual([query, 'neighbor 127.0.0.2 withdraw route 198.18.0.10/32 next-hop self']);
+    expect(loop.events.map((e) => e.event)).toEqual(['configInvalid', 'ribReconciled']);
+    loop.signals.emit('SIGTERM');
+  });
+
+  it('says so when ExaBGP never answers the start-up question', async () => {
+    const loop = startLoop();
+    await advance(2000);
+    expect(loop.events.filter((e) => e.event === 'ribUnknown')).toHaveLength(1);
+    loop.signals.emit('SIGTERM');
+  });
+
+  it('warns at start when exabgp.api.ack is off, since nothing can be confirmed', async () => {
+    const loop = startLoop({}, {}, { env: { exabgp_api_ack: 'false' } });
+    await advance(0);
+    expect(loop.events[0]?.event).toBe('acksOff');
+    loop.signals.emit('SIGTERM');
+  });
+
+  it('does not count a route ExaBGP answered "error" to as announced, and re-sends it 1 s later until done', async () => {
+    const loop = startLoop();
+    await advance(0);
+    loop.say('done', 'error');
+    await advance(0);
+    expect(loop.messages().some((m) => m.includes('it is NOT announced, re-sending in 1 s'))).toBe(true);
+    await advance(999);
+    expect(loop.lines()).toEqual([query, announce]);
+    await advance(1);
+    expect(loop.lines()).toEqual([query, announce, announce]);
+    loop.say('done');
+    await advance(0);
+    expect(loop.messages()).toContain('ExaBGP accepted announce 198.18.0.10/32 as-path [ 65010 ] after 1 rejection(s); it is announced');
+    await advance(60_000);
+    expect(loop.lines()).toEqual([query, announce, announce]);
+    loop.signals.emit('SIGTERM');
+  });
+
+  it('counts a poll that never finishes as failed after timeoutMs, whatever the source', async () => {
+    const loop = startLoop({}, { fall: 1 });
+    await advance(0);
+    loop.stats.delayMs = Infinity;
+    await advance(1900);
+    expect(loop.lines()).toEqual([query, announce, withdraw]);
+    expect(loop.messages()).toContain('stats unavailable (counted as unhealthy): stats source unix:/test.sock: no complete reply within 900 ms');
+    loop.signals.emit('SIGTERM');
+  });
+
+  it('counts an exception in the core as a failed poll (fail closed), logged with its stack once', async () => {
+    let broken = false;
+    const config = configWith({}, { fall: 1 });
+    const service = config.services[0];
+    if (!service) throw new Error('no service');
+    const health = service.health;
+    Object.defineProperty(service, 'health', {
+      get: () => {
+        if (broken) throw new Error('boom');
+        return health;
+      },
+    });
+    const loop = startLoop({}, {}, { loadConfig: () => config });
+    await advance(0);
+    broken = true;
+    await advance(2000);
+    expect(loop.lines()).toEqual([query, announce, withdraw]);
+    const failures = loop.events.filter((e) => e.event === 'coreFailed');
+    expect(failures).toHaveLength(1);
+    expect(failures[0]?.message).toMatch(/internal error while deciding; this poll counts as failed: Error: boom\n\s+at /);
+    loop.signals.emit('SIGTERM');
+  });
+
+  it('re-opens the stats source on every SIGHUP, so rotated credentials are read again', async () => {
+    const loop = startLoop();
+    await advance(0);
+    loop.signals.emit('SIGHUP');
+    await advance(0);
+    loop.signals.emit('SIGHUP');
+    await advance(0);
+    expect(loop.stats.opened).toBe(3);
+    loop.signals.emit('SIGTERM');
+  });
+
+  it('coalesces a burst of SIGHUPs into one reload', async () => {
+    let loads = 0;
+    const config = configWith();
+    const loop = startLoop({}, {}, { loadConfig: () => (loads++, config) });
+    await advance(0);
+    for (let i = 0; i < 1000; i++) loop.signals.emit('SIGHUP');
+    await advance(0);
+    expect(loads).toBe(2);
+    loop.signals.emit('SIGTERM');
+  });
+
+  it('keeps deciding through a storm of reloads: a reload does not throw away the poll in flight', async () => {
+    const loop = startLoop({}, { fall: 1 });
+    await advance(0);
+    loop.stats.delayMs = 300;
+    loop.stats.csv = deadCsv;
+    for (let t = 0; t < 2000; t += 50) {
+      loop.signals.emit('SIGHUP');
+      await advance(50);
+    }
+    expect(loop.written.find((w) => w.line === withdraw)?.at).toBe(300);
+    loop.signals.emit('SIGTERM');
+  });
+
+  it('keeps going after a line on stdin that would crash a naive parser, and after an oversized line', async () => {
+    const loop = startLoop();
+    await advance(0);
+    loop.say('{"type":"state","neighbor":{"state":"up","address":{"peer":{"toString":1}}}}');
+    loop.input.write('x'.repeat(1024 * 1024 + 10));
+    loop.say('', 'done', 'done');
+    await advance(0);
+    expect(loop.messages()).toContain('dropped 1 line(s) from ExaBGP longer than 1048576 bytes');
+    loop.stats.csv = deadCsv;
+    loop.signals.emit('SIGUSR1');
+    await advance(0);
+    loop.signals.emit('SIGUSR1');
+    await advance(0);
+    expect(loop.lines()).toEqual([query, announce, withdraw]);
+    loop.signals.emit('SIGTERM');
+    expect(await loop.exit).toBe(0);
+  });
+
+  it('resolves only once the withdraws written at exit have reached the pipe, waiting at most 1 s', async () => {
+    const received: string[] = [];
+    let slowMs = 400;
+    const output = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        received.push(chunk.toString());
+        setTimeout(callback, slowMs);
+      },
+    });
+    const loop = startLoop({}, {}, { output });
+    await advance(1000);
+    let exited = false;
+    void loop.exit.then(() => (exited = true));
+    loop.signals.emit('SIGTERM');
+    await advance(1);
+    expect(exited).toBe(false);
+    await advance(1000);
+    expect(exited).toBe(true);
+    expect(received.join('')).toContain(`${withdraw}\n`);
+
+    slowMs = 60_000;
+    const stuck = startLoop({}, {}, { output: new Writable({ write: (_c, _e, callback) => setTimeout(callback, slowMs) }) });
+    await advance(0);
+    let stuckExited = false;
+    void stuck.exit.then(() => (stuckExited = true));
+    stuck.signals.emit('SIGTERM');
+    await advance(1000);
+    expect(stuckExited).toBe(true);
   });
 });

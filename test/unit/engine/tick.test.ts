@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../src/config/load-config.js';
 import type { Config } from '../../../src/config/types.js';
-import {
-  initialEngineState,
-  reloadEngineState,
-  resendCommands,
-  shutdownCommands,
-  startupCommands,
-  tick,
-  type EngineState,
-  type PollResult,
-} from '../../../src/engine/tick.js';
+import { initialEngineState, reloadEngineState, resendCommands, tick, withdrawEverything, type EngineState, type PollResult } from '../../../src/engine/tick.js';
+import { formatCommand } from '../../../src/exabgp/format-command.js';
 import type { StatsSnapshot } from '../../../src/haproxy/parse-stats-csv.js';
 
 function config(service: Record<string, unknown> = {}, top: Record<string, unknown> = {}): Config {
@@ -35,48 +27,56 @@ function stats(up: number, total = 2): PollResult {
 }
 const failed: PollResult = { ok: false, error: 'stats source unix:/run/haproxy/admin.sock: connect ENOENT' };
 
-/** Runs polls one interval apart; returns the lines written at each poll (joined) and the final state. */
-function run(cfg: Config, polls: Array<PollResult | 'disabled'>, start?: EngineState) {
+/** Runs polls one interval apart; returns the lines written at each poll and the final state. */
+function run(cfg: Config, polls: Array<PollResult | 'disabled'>, start?: EngineState, knownNeighbors: string[] = []) {
   let state = start ?? initialEngineState(cfg, 0);
   const lines: string[][] = [];
   const messages: string[] = [];
   polls.forEach((poll, i) => {
     const now = (i + 1) * cfg.intervalMs;
-    const out = tick(cfg, state, poll === 'disabled' ? { poll: stats(2), disabled: true, now } : { poll, disabled: false, now });
+    const input = { disabled: poll === 'disabled', poll: poll === 'disabled' ? stats(2) : poll, now, knownNeighbors: new Set(knownNeighbors) };
+    const out = tick(cfg, state, input);
     state = out.state;
-    lines.push(out.commands.map((c) => c.line));
+    lines.push(out.commands.map(formatCommand));
     messages.push(...out.events.map((e) => e.message));
   });
   return { lines, messages, state };
 }
 
+/** The state after the config's routes were announced and ExaBGP holds them. */
+const announcedState = (cfg: Config) => run(cfg, [stats(2)]).state;
+
 const announce = 'announce route 198.18.0.10/32 next-hop self as-path [ 65010 65010 65010 ]';
 const withdraw = 'withdraw route 198.18.0.10/32 next-hop self';
 
 describe('tick', () => {
-  it('starts by withdrawing every configured prefix', () => {
-    expect(startupCommands(config({ prefixes: ['198.18.0.10/32', '198.18.0.11/32'] }))).toEqual([
-      { service: 'www', line: withdraw },
-      { service: 'www', line: 'withdraw route 198.18.0.11/32 next-hop self' },
-    ]);
+  it('announces on the first poll when HAProxy reports the service healthy, without waiting for rise', () => {
+    const { lines, messages } = run(config({}, { rise: 5 }), [stats(2), stats(2)]);
+    expect(lines).toEqual([[announce], []]);
+    expect(messages).toContain('www: init → up (be_app: 2/2 servers up, need ≥ 1); announce 198.18.0.10/32 as-path [ 65010 65010 65010 ]');
   });
 
-  it('announces after rise healthy polls and then stays quiet', () => {
-    expect(run(config(), [stats(2), stats(2), stats(2), stats(1)]).lines).toEqual([[], [announce], [], []]);
+  it('withdraws on the first poll when the service is unhealthy: an earlier instance may have left the route', () => {
+    expect(run(config({}, { fall: 5 }), [stats(0), stats(0)]).lines).toEqual([[withdraw], []]);
   });
 
-  it('withdraws after fall unhealthy polls and logs why', () => {
-    const { lines, messages } = run(config(), [stats(2), stats(2), stats(0), stats(0), stats(0)]);
-    expect(lines).toEqual([[], [announce], [], [withdraw], []]);
-    expect(messages).toContain(
-      'www: falling → down (be_app: 0/2 servers up, need ≥ 1); withdraw 198.18.0.10/32',
-    );
-    expect(messages).toContain('www: rising → up (be_app: 2/2 servers up, need ≥ 1); announce 198.18.0.10/32 as-path [ 65010 65010 65010 ]');
+  it('withdraws on the first poll when the stats source is unreadable, even with onStatsError hold', () => {
+    expect(run(config({}, { onStatsError: 'hold' }), [failed]).lines).toEqual([[withdraw]]);
+  });
+
+  it('after the first poll, withdraws after fall unhealthy polls and logs why', () => {
+    const { lines, messages } = run(config(), [stats(2), stats(0), stats(0), stats(0)]);
+    expect(lines).toEqual([[announce], [], [withdraw], []]);
+    expect(messages).toContain('www: falling → down (be_app: 0/2 servers up, need ≥ 1); withdraw 198.18.0.10/32');
+  });
+
+  it('after the first poll, announces again after rise healthy polls', () => {
+    expect(run(config(), [stats(0), stats(2), stats(2), stats(2)]).lines).toEqual([[withdraw], [], [announce], []]);
   });
 
   it('fails closed: an unreadable stats source counts as unhealthy, and is logged once', () => {
-    const { lines, messages } = run(config(), [stats(2), stats(2), failed, failed, failed]);
-    expect(lines).toEqual([[], [announce], [], [withdraw], []]);
+    const { lines, messages } = run(config(), [stats(2), failed, failed, failed]);
+    expect(lines).toEqual([[announce], [], [withdraw], []]);
     expect(messages.filter((m) => m.startsWith('stats unavailable'))).toEqual([
       'stats unavailable (counted as unhealthy): stats source unix:/run/haproxy/admin.sock: connect ENOENT',
     ]);
@@ -84,56 +84,41 @@ describe('tick', () => {
 
   it('with onStatsError hold, keeps the route for staleMs, then goes down at once', () => {
     const cfg = config({}, { onStatsError: 'hold', staleMs: 2500, fall: 5 });
-    const { lines } = run(cfg, [stats(2), stats(2), failed, failed, failed]);
-    // Last good poll at 2 s; 3 s and 4 s are within 2.5 s; 5 s is not.
-    expect(lines).toEqual([[], [announce], [], [], [withdraw]]);
+    // Last good poll at 1 s; 2 s and 3 s are within 2.5 s; 4 s is not.
+    expect(run(cfg, [stats(2), failed, failed, failed]).lines).toEqual([[announce], [], [], [withdraw]]);
   });
 
   it('withdraws while the maintenance file exists and announces again after rise', () => {
-    const { lines, messages } = run(config(), [stats(2), stats(2), 'disabled', 'disabled', stats(2), stats(2)]);
-    expect(lines).toEqual([[], [announce], [withdraw], [], [], [announce]]);
+    const { lines, messages } = run(config(), [stats(2), 'disabled', 'disabled', stats(2), stats(2)]);
+    expect(lines).toEqual([[announce], [withdraw], [], [], [announce]]);
     expect(messages).toContain('www: up → disabled (maintenance file /run/maint exists); withdraw 198.18.0.10/32');
   });
 
   it('degrades instead of withdrawing, then withdraws after withdrawAfterMs', () => {
     const cfg = config({ onDown: { asPath: [65010, 65010, 65010, 65010, 65010], withdrawAfterMs: 2000 } });
     const degraded = 'announce route 198.18.0.10/32 next-hop self as-path [ 65010 65010 65010 65010 65010 ]';
-    const { lines } = run(cfg, [stats(2), stats(2), stats(0), stats(0), stats(0), stats(0), stats(2), stats(2)]);
-    // down settles at 4 s; 6 s is 2000 ms later.
-    expect(lines).toEqual([[], [announce], [], [degraded], [], [withdraw], [], [announce]]);
+    const { lines } = run(cfg, [stats(2), stats(0), stats(0), stats(0), stats(0), stats(2), stats(2)]);
+    // down settles at 3 s; 5 s is 2000 ms later.
+    expect(lines).toEqual([[announce], [], [degraded], [], [withdraw], [], [announce]]);
+  });
+
+  it('withdraws at once with withdrawAfterMs 0, never showing the degraded route', () => {
+    const cfg = config({ onDown: { asPath: [65010, 65010, 65010, 65010, 65010], withdrawAfterMs: 0 } }, { fall: 1 });
+    expect(run(cfg, [stats(0)]).lines).toEqual([[withdraw]]);
+    expect(run(cfg, [stats(2), stats(0)]).lines).toEqual([[announce], [withdraw]]);
   });
 
   it('comes back only at the recover level (capacity hysteresis)', () => {
     const cfg = config({ health: { backends: ['be_app'], minUp: 1, recoverMinUp: 2 } }, { rise: 1, fall: 1 });
-    expect(run(cfg, [stats(1), stats(2), stats(1), stats(0), stats(1), stats(2)]).lines).toEqual([
-      [],
-      [announce],
-      [],
-      [withdraw],
-      [],
-      [announce],
-    ]);
+    expect(run(cfg, [stats(2), stats(1), stats(0), stats(1), stats(2)]).lines).toEqual([[announce], [], [withdraw], [], [announce]]);
   });
 
-  it('withdraws what is announced on shutdown and re-sends it on request', () => {
-    const { state } = run(config(), [stats(2), stats(2)]);
-    expect(shutdownCommands(state)).toEqual([withdraw]);
-    expect(resendCommands(state)).toEqual([announce]);
-  });
-
-  it('keeps health across a reload and withdraws prefixes the new config dropped', () => {
-    const { state } = run(config({ prefixes: ['198.18.0.10/32', '198.18.0.11/32'] }), [stats(2), stats(2)]);
-    const next = config({ prefixes: ['198.18.0.10/32'] });
-    const { lines } = run(next, [stats(2)], reloadEngineState(state, next, 3000));
-    expect(lines).toEqual([[ 'withdraw route 198.18.0.11/32 next-hop self' ]]);
-  });
-
-  it('announces new attributes without a withdraw when a reload changes them', () => {
-    const { state } = run(config(), [stats(2), stats(2)]);
-    const next = config({ asPath: [65010] });
-    expect(run(next, [stats(2)], reloadEngineState(state, next, 3000)).lines).toEqual([
-      ['announce route 198.18.0.10/32 next-hop self as-path [ 65010 ]'],
-    ]);
+  it('withdraws everything that may be announced, and re-sends what was sent', () => {
+    const state = announcedState(config());
+    expect(withdrawEverything(state).commands.map(formatCommand)).toEqual([withdraw]);
+    expect(resendCommands(state).map(formatCommand)).toEqual([announce]);
+    // Before the first poll every configured route may be announced by an earlier instance.
+    expect(withdrawEverything(initialEngineState(config(), 0)).commands.map(formatCommand)).toEqual([withdraw]);
   });
 
   it('warns once about servers without health checks', () => {
@@ -141,5 +126,67 @@ describe('tick', () => {
     const poll: PollResult = { ok: true, snapshot: { frontends: new Map(), backends: new Map([['be_app', { name: 'be_app', status: 'UP', servers }]]) } };
     const { messages } = run(config(), [poll, poll, poll]);
     expect(messages.filter((m) => m.includes('no health check'))).toHaveLength(1);
+  });
+
+  it('reports a verdict per service with its backends, for dry-run', () => {
+    const cfg = config();
+    const out = tick(cfg, initialEngineState(cfg, 0), { poll: stats(1), disabled: false, now: 0, knownNeighbors: new Set() });
+    expect(out.verdicts).toEqual([
+      { service: 'www', phase: 'up', mode: 'announced', reason: 'be_app: 1/2 servers up, need ≥ 1', backends: [{ backend: 'be_app', found: true, up: 1, total: 2, enough: true }] },
+    ]);
+  });
+});
+
+describe('tick after a reload', () => {
+  const reloaded = (from: Config, to: Config, knownNeighbors: string[] = []) =>
+    run(to, [stats(2)], reloadEngineState(announcedState(from), to, 5000), knownNeighbors).lines;
+
+  it('withdraws prefixes the new config dropped', () => {
+    expect(reloaded(config({ prefixes: ['198.18.0.10/32', '198.18.0.11/32'] }), config())).toEqual([['withdraw route 198.18.0.11/32 next-hop self']]);
+  });
+
+  it('announces new attributes without a withdraw', () => {
+    expect(reloaded(config(), config({ asPath: [65010] }))).toEqual([['announce route 198.18.0.10/32 next-hop self as-path [ 65010 ]']]);
+  });
+
+  it.each([
+    ['self to an address', {}, { nextHop: '127.0.0.9' }, ['announce route 198.18.0.10/32 next-hop 127.0.0.9 as-path [ 65010 65010 65010 ]']],
+    ['an address to self', { nextHop: '127.0.0.9' }, {}, [announce]],
+    [
+      'a neighbor added',
+      { neighbors: ['127.0.0.2'] },
+      { neighbors: ['127.0.0.2', '127.0.0.3'] },
+      ['neighbor 127.0.0.2 , neighbor 127.0.0.3 announce route 198.18.0.10/32 next-hop self as-path [ 65010 65010 65010 ]'],
+    ],
+    [
+      'a neighbor removed: withdrawn from it alone, before the announce',
+      { neighbors: ['127.0.0.2', '127.0.0.3'] },
+      { neighbors: ['127.0.0.2'] },
+      ['neighbor 127.0.0.3 withdraw route 198.18.0.10/32 next-hop self', 'neighbor 127.0.0.2 announce route 198.18.0.10/32 next-hop self as-path [ 65010 65010 65010 ]'],
+    ],
+    ['every neighbor instead of a list', { neighbors: ['127.0.0.2'] }, {}, [announce]],
+  ])('never withdraws a healthy route from a peer that keeps it when the change is %s', (_title, before, after, lines) => {
+    expect(reloaded(config(before), config(after))).toEqual([lines]);
+  });
+
+  it('narrowing "every neighbor" to one withdraws from the other neighbors ExaBGP told us of', () => {
+    expect(reloaded(config(), config({ neighbors: ['127.0.0.2'] }), ['127.0.0.2', '127.0.0.3'])).toEqual([
+      [
+        'neighbor 127.0.0.3 withdraw route 198.18.0.10/32 next-hop self',
+        'neighbor 127.0.0.2 announce route 198.18.0.10/32 next-hop self as-path [ 65010 65010 65010 ]',
+      ],
+    ]);
+  });
+
+  it('moves a prefix between services without withdrawing it', () => {
+    const from = config({ prefixes: ['198.18.0.10/32'] });
+    const to = validateConfig(
+      {
+        stats: { source: 'unix:/run/haproxy/admin.sock' },
+        services: [{ name: 'api', prefixes: ['198.18.0.10/32'], asPath: [65010, 65010, 65010], health: { backends: ['be_app'] } }],
+      },
+      'test',
+    );
+    expect(reloaded(from, to)).toEqual([[]]);
   });
 });

@@ -14,24 +14,25 @@ function trail(sequence: string, rise = 2, fall = 2, start: HealthState = initia
 
 describe('nextHealthState', () => {
   it.each([
-    ['starts rising and comes up after rise healthy polls', 'HH', 2, 2, ['rising', 'up']],
-    ['starts falling and settles down after fall unhealthy polls', 'UU', 2, 2, ['falling', 'down']],
-    ['falls to down after three consecutive failures with fall 3', 'HHUUU', 2, 3, ['rising', 'up', 'falling', 'falling', 'down']],
-    ['cancels a pending fall on one healthy poll', 'HHUHU', 2, 2, ['rising', 'up', 'falling', 'up', 'falling']],
-    ['cancels a pending rise from down on one unhealthy poll', 'UUHUH', 2, 2, ['falling', 'down', 'rising', 'down', 'rising']],
-    ['restarts the rise count after an interruption from init', 'HUHH', 2, 2, ['rising', 'falling', 'rising', 'up']],
+    ['decides on the first poll: healthy is up at once, whatever rise', 'H', 3, 3, ['up']],
+    ['decides on the first poll: unhealthy is down at once, whatever fall', 'U', 3, 3, ['down']],
+    ['falls to down after three consecutive failures with fall 3', 'HUUU', 2, 3, ['up', 'falling', 'falling', 'down']],
+    ['cancels a pending fall on one healthy poll', 'HUHU', 2, 2, ['up', 'falling', 'up', 'falling']],
+    ['cancels a pending rise from down on one unhealthy poll', 'UHUH', 2, 2, ['down', 'rising', 'down', 'rising']],
+    ['comes up after rise healthy polls once down', 'UHH', 2, 2, ['down', 'rising', 'up']],
     ['skips rising when rise is 1', 'UH', 1, 1, ['down', 'up']],
     ['skips falling when fall is 1', 'HU', 1, 1, ['up', 'down']],
-    ['goes disabled at once, whatever the state', 'HHD', 2, 2, ['rising', 'up', 'disabled']],
-    ['counts the rise afresh after maintenance ends', 'HHDHH', 2, 2, ['rising', 'up', 'disabled', 'rising', 'up']],
-    ['goes down at once when the stats source is lost', 'HHL', 2, 5, ['rising', 'up', 'down']],
+    ['goes disabled at once, whatever the state', 'HD', 2, 2, ['up', 'disabled']],
+    ['counts the rise afresh after maintenance ends', 'HDHH', 2, 2, ['up', 'disabled', 'rising', 'up']],
+    ['counts the rise after maintenance that began at start', 'DHH', 2, 2, ['disabled', 'rising', 'up']],
+    ['goes down at once when the stats source is lost', 'HL', 2, 5, ['up', 'down']],
   ])('%s', (_title, sequence, rise, fall, expected) => {
     expect(trail(sequence, rise, fall)).toEqual(expected);
   });
 
   it('keeps the settled state while rising or falling, so the route does not move early', () => {
     let state = initialHealthState(0);
-    for (const signal of ['healthy', 'healthy', 'unhealthy'] as const) state = nextHealthState(state, signal, { rise: 2, fall: 3 }, 1);
+    for (const signal of ['healthy', 'unhealthy'] as const) state = nextHealthState(state, signal, { rise: 2, fall: 3 }, 1);
     expect(state).toMatchObject({ phase: 'falling', settled: 'up' });
   });
 
@@ -43,8 +44,10 @@ describe('nextHealthState', () => {
 
   it('records when the settled state changed, for the degrade timer', () => {
     let state = initialHealthState(0);
-    state = nextHealthState(state, 'unhealthy', { rise: 1, fall: 1 }, 10);
-    state = nextHealthState(state, 'unhealthy', { rise: 1, fall: 1 }, 20);
-    expect(state).toMatchObject({ settled: 'down', settledAt: 10 });
+    state = nextHealthState(state, 'healthy', { rise: 2, fall: 2 }, 5);
+    state = nextHealthState(state, 'unhealthy', { rise: 2, fall: 2 }, 10);
+    state = nextHealthState(state, 'unhealthy', { rise: 2, fall: 2 }, 20);
+    state = nextHealthState(state, 'unhealthy', { rise: 2, fall: 2 }, 30);
+    expect(state).toMatchObject({ settled: 'down', settledAt: 20 });
   });
 });
