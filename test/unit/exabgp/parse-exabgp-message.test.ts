@@ -190,6 +190,13 @@ describe('parseExabgpMessage', () => {
     },
   );
 
+  it.each(versions)('takes no line of ExaBGP %s\'s `show neighbor summary` answer for a route', (version) => {
+    const messages = stdinLines(`${version}-neighbor-summary.txt`).map(parseExabgpMessage);
+    expect(messages.filter((m) => m.kind === 'ribEntry')).toEqual([]);
+    // Acks on, then off: two commands answered with done, then two without.
+    expect(messages.filter((m) => m.kind === 'ack')).toHaveLength(2);
+  });
+
   it.each(versions)('tells the text encoder state messages of ExaBGP %s from its route lines', (version) => {
     const kinds = stdinLines(`${version}-text-encoder.txt`)
       .filter((line) => line !== '')
