@@ -65,8 +65,8 @@ function countBackend(name: string, snapshot: StatsSnapshot, countBackup: boolea
 }
 
 /**
- * Whether up/total reaches `percent` %, exactly for the decimal the config wrote: 161 of 250 is
- * 64.4 %, yet in floating point 161 / 250 * 100 and 161 * 100 both fall short of 64.4 * 250.
+ * Whether up/total reaches `percent` %, exactly for the decimal the config wrote. Floating point
+ * falls short at the threshold itself: 29 / 100 * 100 < 29, and 161 * 100 < 64.4 * 250.
  */
 function reachesPercent(up: number, total: number, percent: number): boolean {
   const { digits, scale } = decimalOf(percent);
