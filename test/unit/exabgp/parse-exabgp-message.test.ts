@@ -172,6 +172,24 @@ describe('parseExabgpMessage', () => {
       expect(afterStaticWithdraw).toEqual(['127.0.66.1 ipv4 unicast 198.18.66.0/25', '127.0.66.2 ipv4 unicast 198.18.66.0/25']);
     });
 
+    it.each(versions)('reads, in ExaBGP %s, prefixes printed in canonical form whatever form was announced', (version) => {
+      expect(ribAnswers(`${version}-prefix-forms.txt`)[0]).toEqual([
+        '127.0.66.1 ipv4 unicast 198.51.100.77/32',
+        '127.0.66.1 ipv6 unicast 64:ff9b::c000:200/120',
+        '127.0.66.1 ipv6 unicast 2001:db8::/48',
+        '127.0.66.2 ipv6 unicast 64:ff9b::c000:200/120',
+        '127.0.66.2 ipv6 unicast 2001:db8::/48',
+      ]);
+    });
+
+    it.each([
+      ['4.2.21', 6],
+      ['5.0.13', 8],
+    ])('counts, in ExaBGP %s, %i answers for 8 commands: 4.2.21 answers nothing to an IPv4 octet with a leading zero', (version, answers) => {
+      const acks = stdinLines(`${version}-prefix-forms.txt`).map(parseExabgpMessage).filter((m) => m.kind === 'ack');
+      expect(acks).toHaveLength(answers);
+    });
+
     it.each(versions)('reads the answer without a done when ExaBGP %s runs with acks off', (version) => {
       const messages = stdinLines(`${version}-ack-off.txt`).map(parseExabgpMessage);
       expect(messages.filter((m) => m.kind === 'ack')).toEqual([]);
@@ -179,7 +197,7 @@ describe('parseExabgpMessage', () => {
     });
   });
 
-  it.each(versions.flatMap((version) => ['adj-rib-out', 'text-encoder', 'ack-off', 'no-api-then-reload', 'withdraw-quirks', 'session-never-up'].map((name) => `${version}-${name}.txt`)))(
+  it.each(versions.flatMap((version) => ['adj-rib-out', 'text-encoder', 'ack-off', 'no-api-then-reload', 'withdraw-quirks', 'session-never-up', 'prefix-forms'].map((name) => `${version}-${name}.txt`)))(
     'recognises every line ExaBGP wrote in the session captured in %s',
     (file) => {
       // The text encoder ends each message with an empty line; 5.0's `show adj-rib out json` is not read.
