@@ -55,7 +55,7 @@ type Fail = (reason: string) => PluginError;
 
 /** The columns read, in the order addRow receives them. */
 const COLUMNS = ['pxname', 'svname', 'status', 'type', 'check_status', 'bck', 'tracked'] as const;
-/** Columns some layouts lack; a missing one reads as empty cells. `tracked` came with 1.5. */
+/** Columns old layouts may lack; a missing one reads as empty cells (for `tracked`: tracking nothing). */
 const OPTIONAL_COLUMNS: ReadonlySet<string> = new Set(['tracked']);
 
 const LF = 10;
