@@ -8,7 +8,8 @@ export type ExabgpMessage =
   | { kind: 'neighbor'; peer: string; state: NeighborState }
   /**
    * One line of ExaBGP's answer to `show adj-rib out` (plain or `extensive`): a route ExaBGP
-   * announces, or has queued, for `neighbor`. `prefix` is as ExaBGP printed it (not canonical);
+   * announces, or has queued, for `neighbor`. `prefix` is as ExaBGP printed it (canonical in every
+   * case seen, but compare it canonicalised);
    * `line` is the whole line, attributes included.
    */
   | { kind: 'ribEntry'; neighbor: string; family: string; prefix: string; line: string }
