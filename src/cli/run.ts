@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { join } from 'node:path';
 import { validateConfig } from '../config/load-config.js';
 import { readConfigFile } from '../config/read-config-file.js';
 import type { Config } from '../config/types.js';
@@ -22,6 +23,7 @@ interface RunFlags extends LogOptions {
   fall?: number;
   timeoutMs?: number;
   disableFile?: string;
+  stateFile?: string;
 }
 
 const integer = (flag: string) => (value: string) => {
@@ -45,7 +47,11 @@ export function runCommand(): Command {
     .option('--rise <n>', 'one-service mode: healthy polls before announcing', integer('--rise'))
     .option('--fall <n>', 'one-service mode: unhealthy polls before withdrawing', integer('--fall'))
     .option('--timeout-ms <ms>', 'one-service mode: stats read timeout', integer('--timeout-ms'))
-    .option('--disable-file <path>', 'one-service mode: maintenance file; while it exists the prefix is withdrawn');
+    .option('--disable-file <path>', 'one-service mode: maintenance file; while it exists the prefix is withdrawn')
+    .option(
+      '--state-file <path>',
+      "record of which routes in ExaBGP are this plugin's, read by the next instance (default: $RUNTIME_DIRECTORY/exabgp-anycast.routes.json, i.e. /run/exabgp under Debian's exabgp.service)",
+    );
   logOptions(command)
     .addHelpText(
       'after',
@@ -63,7 +69,9 @@ SIGUSR1 polls now, SIGUSR2 exits leaving the routes announced for the next insta
     .action(async (flags: RunFlags) => {
       const log = createLogger(flags.logFormat, flags.logLevel);
       const loadConfig = flags.config !== undefined ? () => readConfigFile(flags.config as string) : () => configFromFlags(flags);
-      const exited = runPlugin({ loadConfig, log });
+      const runtimeDirectory = process.env['RUNTIME_DIRECTORY']?.split(':')[0];
+      const stateFile = flags.stateFile ?? (runtimeDirectory ? join(runtimeDirectory, 'exabgp-anycast.routes.json') : undefined);
+      const exited = runPlugin({ loadConfig, log, stateFile });
       releaseEarlySignals();
       process.exitCode = await exited;
     });

@@ -5,12 +5,13 @@ import { canonicalAddress } from '../config/prefix.js';
 import type { Config } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import { openExabgpChannel } from '../exabgp/exabgp-channel.js';
-import { describeCommand, type Command } from '../exabgp/format-command.js';
+import { describeCommand, type Command, type Route } from '../exabgp/format-command.js';
 import { readSnapshot } from '../haproxy/read-snapshot.js';
 import { createStatsSource, type StatsSource } from '../haproxy/stats-source.js';
 import type { Logger } from '../log/logger.js';
 import { acknowledge, nextRetryAt, retryDue, retryNow } from './acknowledge.js';
-import { unvouchedRoutes, type RibRoute } from './reconcile-rib.js';
+import { reconcileRib, type RibRoute } from './reconcile-rib.js';
+import { openRouteRecordFile } from './route-record-file.js';
 import {
   initialEngineState,
   reloadEngineState,
@@ -27,6 +28,8 @@ export interface PluginOptions {
   /** Reads and validates the config; called at start and on every SIGHUP. Throws when invalid. */
   loadConfig(): Config;
   log: Logger;
+  /** Where to record which routes are ours (see route-record-file.ts); none: no record. */
+  stateFile?: string;
   /** The process's own stdin, stdout, signals and stats sources, unless a test hands in others. */
   io?: PluginIo;
 }
@@ -54,7 +57,7 @@ const processIo = (): PluginIo => ({ input: process.stdin, output: process.stdou
  * were told to stop. It never exits on a bad config or a failed poll: ExaBGP gives up after five
  * respawns a minute, so a crash loop would take the BGP sessions down with it.
  */
-export function runPlugin({ loadConfig, log, io = processIo() }: PluginOptions): Promise<number> {
+export function runPlugin({ loadConfig, log, stateFile, io = processIo() }: PluginOptions): Promise<number> {
   return new Promise((resolve) => {
     let config: Config | undefined;
     let source: StatsSource | undefined;
@@ -68,7 +71,11 @@ export function runPlugin({ loadConfig, log, io = processIo() }: PluginOptions):
     let stopped = false;
     let coreFailureLogged = false;
     const knownNeighbors = new Set<string>();
-    // The start-up question "what do you announce for us?": collected until its answer's `done`.
+    const record = openRouteRecordFile(stateFile, log);
+    // What an earlier instance recorded as possibly announced, kept until reconciled with ExaBGP's answer.
+    const previous = record.read();
+    let unreconciled: Route[] = previous ?? [];
+    // The start-up question "what do you announce?": collected until its answer's `done`.
     let rib: RibRoute[] | undefined = [];
     const ribTimer = setTimeout(() => {
       if (rib === undefined) return;
@@ -76,8 +83,9 @@ export function runPlugin({ loadConfig, log, io = processIo() }: PluginOptions):
       log({
         level: 'warn',
         event: 'ribUnknown',
-        message: `ExaBGP did not answer "show adj-rib out" within ${ribAnswerTimeoutMs} ms, so routes an earlier instance left for prefixes that are no longer configured cannot be found and withdrawn; configured prefixes are still decided by the first poll`,
+        message: `ExaBGP did not answer "show adj-rib out" within ${ribAnswerTimeoutMs} ms (is exabgp.api.ack false?); withdrawing only what the state file recorded, and configured prefixes are decided by the first poll`,
       });
+      reconcile(undefined);
     }, ribAnswerTimeoutMs);
 
     const channel = openExabgpChannel(io.input, io.output, log, {
@@ -123,18 +131,28 @@ export function runPlugin({ loadConfig, log, io = processIo() }: PluginOptions):
       clearTimeout(ribTimer);
       const found = rib;
       rib = undefined;
-      if (!ok) {
-        log({ level: 'warn', event: 'ribUnknown', message: 'ExaBGP answered "error" to "show adj-rib out"; routes an earlier instance left for prefixes that are no longer configured cannot be found' });
-        return;
-      }
-      const withdraws = unvouchedRoutes(config, found);
+      if (!ok) log({ level: 'warn', event: 'ribUnknown', message: 'ExaBGP answered "error" to "show adj-rib out"; withdrawing only what the state file recorded' });
+      reconcile(ok ? found : undefined);
+    }
+
+    /** Takes back what an earlier instance left that the config does not vouch for. */
+    function reconcile(found: RibRoute[] | undefined): void {
+      const { withdraws, foreign } = reconcileRib(config, found, previous);
+      unreconciled = [];
       channel.send(withdraws);
+      saveRecord();
       const what = withdraws.map(describeCommand).join(', ');
+      const others = foreign.length > 0 ? `; not ours, left alone: ${foreign.join(', ')} (exabgp.conf's static routes or another process's)` : '';
       log({
         level: withdraws.length > 0 ? 'warn' : 'info',
         event: 'ribReconciled',
-        message: `ExaBGP announces ${found.length} route(s) for this process; ${withdraws.length > 0 ? `withdrew what the config does not vouch for: ${what}` : 'the config vouches for all of them'}`,
+        message: `${found ? `ExaBGP announces ${found.length} route(s)` : 'from the state file'}; ${withdraws.length > 0 ? `withdrew what the config does not vouch for: ${what}` : 'nothing left over to withdraw'}${others}`,
       });
+    }
+
+    /** The state file follows what may be announced: the engine's routes, and what is not reconciled yet. */
+    function saveRecord(): void {
+      record.write([...unreconciled, ...(state ? [...state.routes.values()].map((r) => r.route) : [])]);
     }
 
     function start(next: Config): void {
@@ -210,6 +228,7 @@ export function runPlugin({ loadConfig, log, io = processIo() }: PluginOptions):
       const out = failClosedTick(current, state, input);
       state = out.state;
       channel.send(out.commands);
+      saveRecord();
       out.events.forEach(log);
       scheduleRetry();
     }
@@ -256,8 +275,12 @@ export function runPlugin({ loadConfig, log, io = processIo() }: PluginOptions):
 
     function stop(why: string): void {
       if (stopped) return;
-      const commands: Command[] = state ? withdrawEverything(state).commands : [];
+      const fromState: Command[] = state ? withdrawEverything(state).commands : [];
+      const commands = [...fromState, ...unreconciled.map((route): Command => ({ kind: 'withdraw', service: undefined, route }))];
+      unreconciled = [];
+      state = state && withdrawEverything(state).state;
       channel.send(commands);
+      saveRecord();
       log({ level: 'info', event: 'stopping', message: `${why}; withdrew ${commands.length} route(s), exiting` });
       void finish(0);
     }

@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { validateConfig } from '../../../src/config/load-config.js';
@@ -33,6 +35,7 @@ interface LoopOptions {
   loadConfig?: () => Config;
   output?: Writable;
   env?: NodeJS.ProcessEnv;
+  stateFile?: string;
 }
 
 /** The poll loop on fake timers, with streams for ExaBGP and a stats source whose answer and delay the test sets. */
@@ -64,7 +67,7 @@ function startLoop(service: Record<string, unknown> = {}, top: Record<string, un
     };
   };
   const loadConfig = options.loadConfig ?? (() => config);
-  const exit = runPlugin({ loadConfig, log: (e) => events.push(e), io: { input, output, signals, openSource, env: options.env ?? {} } });
+  const exit = runPlugin({ loadConfig, log: (e) => events.push(e), stateFile: options.stateFile, io: { input, output, signals, openSource, env: options.env ?? {} } });
   /** ExaBGP answering: `done`, `error`, a rib line, a neighbor message. */
   const say = (...lines: string[]) => input.write(lines.map((l) => `${l}\n`).join(''));
   const messages = () => events.map((e) => e.message);
@@ -168,13 +171,26 @@ describe('runPlugin on a fake clock', () => {
 });
 
 describe('runPlugin never leaves a wrong route', () => {
-  it('withdraws what ExaBGP announces that the config no longer has (a prefix renamed before a crash)', async () => {
-    const loop = startLoop();
+  it('withdraws what an earlier instance recorded that the config no longer has (a prefix renamed before a crash), and records what it announces', async () => {
+    const stateFile = join(mkdtempSync(join(tmpdir(), 'state-')), 'routes.json');
+    writeFileSync(stateFile, JSON.stringify({ routes: [{ prefix: '198.18.0.99/32', nextHop: 'self', neighbors: [] }] }));
+    const loop = startLoop({}, {}, { stateFile });
     await advance(0);
-    loop.say('neighbor 127.0.0.2 ipv4 unicast 198.18.0.99/32 next-hop self', 'neighbor 127.0.0.2 ipv4 unicast 198.18.0.10/32 next-hop self', 'done');
+    loop.say(
+      'neighbor 127.0.0.2 ipv4 unicast 198.18.0.99/32 next-hop self',
+      'neighbor 127.0.0.2 ipv4 unicast 198.18.0.10/32 next-hop self',
+      'neighbor 127.0.0.2 ipv4 unicast 192.0.2.0/24 next-hop self',
+      'done',
+    );
     await advance(0);
     expect(loop.lines()).toEqual([query, announce, 'neighbor 127.0.0.2 withdraw route 198.18.0.99/32 next-hop self']);
+    expect(loop.messages()).toContain(
+      "ExaBGP announces 3 route(s); withdrew what the config does not vouch for: withdraw 198.18.0.99/32 from 127.0.0.2; not ours, left alone: 192.0.2.0/24 (exabgp.conf's static routes or another process's)",
+    );
+    expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toEqual({ routes: [{ prefix: '198.18.0.10/32', nextHop: 'self', neighbors: [] }] });
     loop.signals.emit('SIGTERM');
+    await loop.exit;
+    expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toEqual({ routes: [] });
   });
 
   it('withdraws everything ExaBGP announces when its own config is invalid at start', async () => {
