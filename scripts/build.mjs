@@ -20,6 +20,19 @@ const precompiledSchema = {
   },
 };
 
+// The first statement of the bundle holds the signals Node would otherwise act on while the rest
+// of the file loads (src/early-signals.ts says why).
+const earlySignals = await build({
+  entryPoints: ['src/early-signals.ts'],
+  bundle: true,
+  write: false,
+  format: 'iife',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  logLevel: 'warning',
+});
+
 await build({
   entryPoints: ['src/main.ts'],
   outfile,
@@ -30,7 +43,7 @@ await build({
   target: 'node20',
   minify: true,
   legalComments: 'none',
-  banner: { js: '#!/usr/bin/env node' },
+  banner: { js: `#!/usr/bin/env node\n${earlySignals.outputFiles[0].text}` },
   plugins: [precompiledSchema],
   logLevel: 'warning',
 });

@@ -62,6 +62,12 @@ describe('dry-run', () => {
     expect(JSON.parse(stdout).services[0].commands).toEqual(['announce route 198.18.0.10/32 next-hop self as-path [ 65010 65010 65010 65010 65010 ]']);
   });
 
+  it('shows what run writes with onDown.withdrawAfterMs 0: the withdraw, never the degraded announce', () => {
+    const config = configFile({}, { onDown: { asPath: [65010, 65010, 65010, 65010, 65010], withdrawAfterMs: 0 } });
+    const { stdout } = cli('dry-run', '--config', config, '--stats', `file:${fixture('2.6-all-down.csv')}`, '--json');
+    expect(JSON.parse(stdout).services[0].commands).toEqual(['withdraw route 198.18.0.10/32 next-hop self']);
+  });
+
   it('says disabled while the maintenance file exists', () => {
     const maintenance = join(dir, 'maintenance');
     writeFileSync(maintenance, '');
@@ -92,13 +98,12 @@ describe('dry-run', () => {
 describe('replay', () => {
   const timeline = ['2.6-all-up.csv', '2.6-all-up.csv', '2.6-one-down.csv', '2.6-all-down.csv', '2.6-all-down.csv', '2.6-all-up.csv', '2.6-all-up.csv'].map(fixture);
 
-  it('prints each command at the poll that emits it, start-up withdraws as #0', () => {
+  it('prints each command at the poll that emits it; the first poll decides at once, as in run', () => {
     const { code, stdout, stderr } = cli('replay', '--config', configFile(), ...timeline);
     expect(code).toBe(0);
     expect(stdout).toBe(
       [
-        '#0 withdraw route 198.18.0.10/32 next-hop self',
-        '#2 announce route 198.18.0.10/32 next-hop self as-path [ 65010 65010 65010 ]',
+        '#1 announce route 198.18.0.10/32 next-hop self as-path [ 65010 65010 65010 ]',
         '#5 withdraw route 198.18.0.10/32 next-hop self',
         '#7 announce route 198.18.0.10/32 next-hop self as-path [ 65010 65010 65010 ]',
         '',
@@ -110,8 +115,7 @@ describe('replay', () => {
   it('prints JSON lines with --json', () => {
     const { stdout } = cli('replay', '--config', configFile(), '--json', ...timeline.slice(0, 2));
     expect(stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
-      { poll: 0, service: 'www', state: 'init', command: 'withdraw route 198.18.0.10/32 next-hop self' },
-      { poll: 2, service: 'www', state: 'up', command: 'announce route 198.18.0.10/32 next-hop self as-path [ 65010 65010 65010 ]' },
+      { poll: 1, service: 'www', state: 'up', command: 'announce route 198.18.0.10/32 next-hop self as-path [ 65010 65010 65010 ]' },
     ]);
   });
 
@@ -120,7 +124,6 @@ describe('replay', () => {
     const down = fixture('2.6-all-down.csv');
     const { stdout } = cli('replay', '--config', config, fixture('2.6-all-up.csv'), down, down, down);
     expect(stdout.trim().split('\n')).toEqual([
-      '#0 withdraw route 198.18.0.10/32 next-hop self',
       '#1 announce route 198.18.0.10/32 next-hop self as-path [ 65010 65010 65010 ]',
       '#2 announce route 198.18.0.10/32 next-hop self as-path [ 65010 65010 65010 65010 ]',
       '#4 withdraw route 198.18.0.10/32 next-hop self',

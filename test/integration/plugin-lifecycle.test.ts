@@ -1,5 +1,5 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawnPlugin, type PluginProcess } from '../support/plugin-process.js';
@@ -7,6 +7,7 @@ import { spawnPlugin, type PluginProcess } from '../support/plugin-process.js';
 const fixture = (name: string) => new URL(`../fixtures/haproxy/${name}`, import.meta.url).pathname;
 const announce = 'announce route 198.18.0.10/32 next-hop self as-path [ 65010 65010 65010 ]';
 const withdraw = 'withdraw route 198.18.0.10/32 next-hop self';
+const query = 'show adj-rib out';
 
 let dir: string;
 let plugin: PluginProcess | undefined;
@@ -43,21 +44,32 @@ function start(args: string[]): PluginProcess {
 
 const setStats = (name: string) => copyFileSync(fixture(name), join(dir, 'stats.csv'));
 
+/** Waits until process `pid` has a handler for `signal` (its SigCgt mask in /proc). */
+async function waitForCaught(pid: number, signal: 'SIGHUP'): Promise<void> {
+  const bit = 1n << BigInt(constants.signals[signal] - 1);
+  for (const started = Date.now(); Date.now() - started < 5000; ) {
+    const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    if (caught !== undefined && (BigInt(`0x${caught}`) & bit) !== 0n) return;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  throw new Error(`process ${pid} never caught ${signal}`);
+}
+
 describe('run, as ExaBGP starts it', () => {
-  it('withdraws first, announces after rise, withdraws after fall, and logs each decision on stderr', async () => {
+  it('asks ExaBGP what it announces, announces on the first healthy poll, withdraws after fall, and logs each decision on stderr', async () => {
     const p = start(['run', '--config', writeConfig()]);
-    expect(await p.waitForLine(/./)).toBe(withdraw);
+    expect(await p.waitForLine(/./)).toBe(query);
     await p.waitForLine(/^announce/);
     setStats('2.6-all-down.csv');
     await p.waitForLine(/^withdraw/, 5000, 2);
-    expect(p.stdoutLines.filter(Boolean)).toEqual([withdraw, announce, withdraw]);
+    expect(p.stdoutLines.filter(Boolean)).toEqual([query, announce, withdraw]);
     expect(p.stderr()).toMatch(/www: falling → down \(be_app: 0\/3 servers up, need ≥ 1\); withdraw 198\.18\.0\.10\/32/);
   });
 
   it('works from flags alone for one service', async () => {
     const p = start(['run', '--stats', `file:${join(dir, 'stats.csv')}`, '--backend', 'be_app', '--prefix', '198.18.0.10/32', '--as-path', '65010,65010,65010', '--interval-ms', '100', '--rise', '1']);
     await p.waitForLine(/^announce/);
-    expect(p.stdoutLines.slice(0, 2)).toEqual([withdraw, announce]);
+    expect(p.stdoutLines.slice(0, 2)).toEqual([query, announce]);
   });
 
   it('logs one JSON object per line with --log-format json', async () => {
@@ -66,7 +78,7 @@ describe('run, as ExaBGP starts it', () => {
     await p.waitForStderr(/"event":"stateChange".*"to":"up"/);
     const events = p.stderr().trim().split('\n').map((line) => JSON.parse(line));
     expect(events).toContainEqual(
-      expect.objectContaining({ level: 'info', event: 'stateChange', service: 'www', from: 'rising', to: 'up', reason: 'be_app: 3/3 servers up, need ≥ 1' }),
+      expect.objectContaining({ level: 'info', event: 'stateChange', service: 'www', from: 'init', to: 'up', reason: 'be_app: 3/3 servers up, need ≥ 1' }),
     );
   });
 
@@ -82,14 +94,14 @@ describe('run, as ExaBGP starts it', () => {
 
   it('exits within a second when ExaBGP closes its stdin', async () => {
     const p = start(['run', '--config', writeConfig()]);
-    await p.waitForLine(/^withdraw/);
+    await p.waitForLine(/^announce/);
     p.child.stdin.end();
     expect(await p.waitForExit(1000)).toBe(0);
   });
 
   it('drains a 100,000-line ack flood without blocking the writer', async () => {
-    const p = start(['run', '--config', writeConfig({ intervalMs: 60000, rise: 1 })]);
-    await p.waitForLine(/^withdraw/);
+    const p = start(['run', '--config', writeConfig({ intervalMs: 60000, fall: 1 })]);
+    await p.waitForLine(/^announce/);
     const flood = 'done\n'.repeat(100_000);
     const started = Date.now();
     // write() only calls back once the whole flood has gone through the pipe, i.e. was read.
@@ -97,15 +109,17 @@ describe('run, as ExaBGP starts it', () => {
     const elapsed = Date.now() - started;
     expect(elapsed).toBeLessThan(3000);
     // Still alive and responsive: SIGUSR1 polls at once although the interval is a minute.
+    setStats('2.6-all-down.csv');
     p.child.kill('SIGUSR1');
-    await p.waitForLine(/^announce/, 3000);
+    await p.waitForLine(/^withdraw/, 3000);
   });
 
-  it('logs an error ack together with the command it answers', async () => {
+  it('logs an error answer with the command it answers, and re-sends the announce a second later', async () => {
     const p = start(['run', '--config', writeConfig()]);
-    await p.waitForLine(/^withdraw/);
-    p.child.stdin.write('error\n');
-    await p.waitForStderr(/ExaBGP answered "error" to: withdraw route 198\.18\.0\.10\/32 next-hop self/);
+    await p.waitForLine(/^announce/);
+    p.child.stdin.write('done\nerror\n');
+    await p.waitForStderr(/ExaBGP answered "error" to: announce 198\.18\.0\.10\/32 as-path \[ 65010 65010 65010 \]; it is NOT announced, re-sending in 1 s/);
+    expect(await p.waitForLine(/^announce/, 3000, 2)).toBe(announce);
   });
 
   it('re-sends its announcements when a neighbor comes up (JSON encoder)', async () => {
@@ -122,7 +136,7 @@ describe('run, as ExaBGP starts it', () => {
     const p = start(['run', '--config', path]);
     await p.waitForStderr(/not announcing anything until the config is fixed.*\/stats: must have required property 'source'/s);
     expect(p.child.exitCode).toBeNull();
-    expect(p.stdoutLines).toEqual([]);
+    expect(p.stdoutLines).toEqual([query]);
     writeConfig();
     p.child.kill('SIGHUP');
     await p.waitForLine(/^announce/);
@@ -138,7 +152,7 @@ describe('run, as ExaBGP starts it', () => {
     writeConfig({ services: [{ name: 'www', prefixes: ['198.18.0.10/32'], asPath: [65010], health: { backends: ['be_app'] } }] });
     p.child.kill('SIGHUP');
     expect(await p.waitForLine(/^announce/, 3000, 2)).toBe('announce route 198.18.0.10/32 next-hop self as-path [ 65010 ]');
-    expect(p.stdoutLines.filter(Boolean).slice(0, 2)).toEqual([withdraw, announce]);
+    expect(p.stdoutLines.filter(Boolean).slice(0, 2)).toEqual([query, announce]);
   });
 
   it('withdraws while the maintenance file exists and announces again after it is removed', async () => {
@@ -157,5 +171,52 @@ describe('run, as ExaBGP starts it', () => {
     rmSync(join(dir, 'stats.csv'));
     await p.waitForLine(/^withdraw/, 3000, 2);
     await p.waitForStderr(/stats unavailable \(counted as unhealthy\): .*stats\.csv.*ENOENT/);
+  });
+
+  it('on SIGUSR2 exits 0 at once without withdrawing, and says so', async () => {
+    const p = start(['run', '--config', writeConfig()]);
+    await p.waitForLine(/^announce/);
+    p.child.kill('SIGUSR2');
+    expect(await p.waitForExit(1000)).toBe(0);
+    expect(p.stdoutLines.filter(Boolean)).toEqual([query, announce]);
+    expect(p.stderr()).toMatch(/SIGUSR2 received: exiting WITHOUT withdrawing, leaving 1 route\(s\) announced for the next instance \(198\.18\.0\.10\/32\)/);
+  });
+
+  it('gets its SIGTERM withdraws through to ExaBGP even when ExaBGP is slow to read', async () => {
+    // 2,000 withdraws are more than a pipe holds (64 KiB), so most are still queued at exit.
+    const prefixes = Array.from({ length: 2000 }, (_, i) => `198.18.${Math.floor(i / 250)}.${i % 250}/32`);
+    const p = start(['run', '--config', writeConfig({ services: [{ name: 'www', prefixes, asPath: [65010, 65010, 65010], health: { backends: ['be_app'] } }] })]);
+    await p.waitForLine(/^announce route 198\.18\.7\.249\/32/);
+    p.child.stdout.pause();
+    p.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    p.child.stdout.resume();
+    expect(await p.waitForExit(2000)).toBe(0);
+    await p.waitForLine(/^withdraw route 198\.18\.7\.249\/32/, 2000);
+    expect(p.stdoutLines.filter((l) => l.startsWith('withdraw'))).toHaveLength(2000);
+  });
+
+  it('holds SIGUSR1 and SIGHUP from its first statement: no inspector opens, it does not die, and run gets them', async () => {
+    const p = start(['run', '--config', writeConfig()]);
+    // The first moment anything in the process catches SIGHUP (Node itself catches only SIGUSR1):
+    // the bundle's first statement, long before run's own handlers exist.
+    await waitForCaught(p.child.pid ?? -1, 'SIGHUP');
+    p.child.kill('SIGUSR1');
+    p.child.kill('SIGHUP');
+    await p.waitForLine(/^announce/);
+    await p.waitForStderr(/config reloaded/);
+    expect(p.child.exitCode).toBeNull();
+    expect(p.stderr()).not.toMatch(/Debugger listening/);
+  });
+
+  it('survives lines on stdin that crash a naive parser, and one line of 10 MB', async () => {
+    const p = start(['run', '--config', writeConfig({ fall: 1 })]);
+    await p.waitForLine(/^announce/);
+    p.child.stdin.write('{"type":"state","neighbor":{"state":"up","address":{"peer":{"toString":1}}}}\n');
+    p.child.stdin.write(`${'x'.repeat(10 * 1024 * 1024)}\n`);
+    await p.waitForStderr(/dropped 1 line\(s\) from ExaBGP longer than 1048576 bytes/);
+    setStats('2.6-all-down.csv');
+    await p.waitForLine(/^withdraw/, 3000);
+    expect(p.child.exitCode).toBeNull();
   });
 });
