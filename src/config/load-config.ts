@@ -6,7 +6,6 @@ import { validateSchema } from './schema-validator.js';
 import type { Config, DegradePolicy, RouteAttributes, ServiceConfig } from './types.js';
 
 // src/generate/find-topology-problems.ts still imports it from here.
-export { prefixProblem } from './prefix.js';
 
 /** Parses and validates a config file's text. `origin` (the file name) prefixes every message. */
 export function loadConfig(text: string, origin: string): Config {

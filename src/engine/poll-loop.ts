@@ -79,13 +79,15 @@ export function runPlugin({ loadConfig, log, stateFile, io = processIo() }: Plug
     let rib: RibRoute[] | undefined = [];
     const ribTimer = setTimeout(() => {
       if (rib === undefined) return;
+      // With exabgp.api.ack false the answer comes without its `done` (and an empty one not at all).
+      const found = rib.length > 0 ? rib : undefined;
       rib = undefined;
       log({
         level: 'warn',
         event: 'ribUnknown',
-        message: `ExaBGP did not answer "show adj-rib out" within ${ribAnswerTimeoutMs} ms (is exabgp.api.ack false?); withdrawing only what the state file recorded, and configured prefixes are decided by the first poll`,
+        message: `ExaBGP did not finish its answer to "show adj-rib out" within ${ribAnswerTimeoutMs} ms: if exabgp.api.ack is false, nothing the plugin sends can be confirmed; ${found ? `going by the ${found.length} route(s) it listed` : 'going by the state file'}, and configured prefixes are decided by the first poll`,
       });
-      reconcile(undefined);
+      reconcile(found);
     }, ribAnswerTimeoutMs);
 
     const channel = openExabgpChannel(io.input, io.output, log, {

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import { prefixProblem } from '../config/load-config.js';
+import { prefixProblem } from '../config/prefix.js';
+import { redactUrlCredentials } from '../config/redact-url-credentials.js';
 import type { BackendServers, Topology } from './topology.js';
 
 /**
@@ -28,7 +29,7 @@ function statsProblems({ stats }: Topology): string[] {
   const url = URL.canParse(stats.source) ? new URL(stats.source) : undefined;
   const host = url?.hostname.replace(/^\[|\]$/g, '') ?? '';
   return isIP(host) === 0 || url?.port === ''
-    ? [`/stats/source: "${stats.source}" must be tcp://<IP address>:<port>, e.g. tcp://127.0.0.1:9999, for HAProxy to listen on it`]
+    ? [`/stats/source: "${redactUrlCredentials(stats.source)}" must be tcp://<IP address>:<port>, e.g. tcp://127.0.0.1:9999, for HAProxy to listen on it`]
     : [];
 }
 

@@ -1,6 +1,7 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import { isIP, isIPv4 } from 'node:net';
 import { loadConfig } from '../config/load-config.js';
+import { canonicalPrefix } from '../config/prefix.js';
 import { PluginError, errorMessage } from '../errors.js';
 import { describeSchemaError } from './describe-schema-error.js';
 import { findTopologyProblems } from './find-topology-problems.js';
@@ -30,6 +31,8 @@ export function parseTopology(text: string, origin: string): Topology {
   const problems = findTopologyProblems(data);
   if (problems.length > 0) throw invalidTopology(origin, problems);
   checkPluginConfigs(data, origin);
+  // Every generated file (haproxy.cfg binds, the loopback script, the plugin config) writes one text per prefix.
+  for (const service of data.services) service.prefixes = service.prefixes.map(canonicalPrefix);
   return data;
 }
 

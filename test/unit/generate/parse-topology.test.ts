@@ -30,6 +30,11 @@ describe('parseTopology', () => {
     expect(topology.services[0]?.haproxy).toEqual({ port: 80, mode: 'http', check: { interMs: 1000, fall: 2, rise: 2 } });
   });
 
+  it('writes every prefix in one canonical form, whatever form the topology used', () => {
+    const topology = parseTopology(seedWith(['/services/0/prefixes', ['198.18.0.0/024', '2001:DB8:0::/48']]), 'topology.json');
+    expect(topology.services[0]?.prefixes).toEqual(['198.18.0.0/24', '2001:db8::/48']);
+  });
+
   it('rejects text that is not JSON, naming the file', () => {
     expect(problemsOf('{ "localAs": 65010,')).toMatch(/^topology\.json: not valid JSON: /);
   });
