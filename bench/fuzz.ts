@@ -4,11 +4,12 @@
 // Inputs run in batches of BATCH, batch b from seed + b, on one worker thread per core; memory stays
 // flat because each batch is generated, run and dropped. A finding is printed with the command that
 // replays it alone. Exits 1 on any crash, hang or disagreement.
+import fc from 'fast-check';
 import { randomInt } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { HANG_MS, addTally, emptyTally, runBatch, type Finding, type Tally } from '../test/support/fuzz-pipeline.js';
+import { HANG_MS, addTally, emptyTally, fuzzInput, runBatch, type Finding, type FuzzInput, type Tally } from '../test/support/fuzz-pipeline.js';
 
 const BATCH = 1000;
 /** An input still running after this long never ends: a hang the per-input clock cannot report. */
@@ -105,7 +106,8 @@ async function main(): Promise<void> {
           watch.since = performance.now();
         } else if (performance.now() - watch.since > STUCK_MS) {
           const job = watch.job;
-          finish({ kind: 'hang', detail: `still running after ${STUCK_MS / 1000} s`, seed: job.seed, index, input: { config: '(see the replay)', csv: '(see the replay)' } });
+          const input = fc.sample(fuzzInput, { seed: job.seed, numRuns: index + 1 })[index] as FuzzInput;
+          finish({ kind: 'hang', detail: `still running after ${STUCK_MS / 1000} s`, seed: job.seed, index, input });
           return;
         }
       }
