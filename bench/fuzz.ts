@@ -1,7 +1,7 @@
-// `npm run fuzz [-- --seed N] [-- --runs N]`: generated HAProxy stats texts and plugin configs through
+// `npm run fuzz [-- --seed N --runs N]`: generated HAProxy stats texts and plugin configs through
 // validateConfig → parseStatsCsv → evaluateService → tick, judged by independent references (see
 // test/support/fuzz-pipeline.ts). Default: 1,000,000 inputs from a random seed, which is printed.
-// Inputs run in batches of BATCH, batch b from seed + b, on one worker thread per core; memory stays
+// Inputs run in batches of BATCH_SIZE, batch b from seed + b, on one worker thread per core; memory stays
 // flat because each batch is generated, run and dropped. A finding is printed with the command that
 // replays it alone. Exits 1 on any crash, hang or disagreement.
 import fc from 'fast-check';
@@ -9,9 +9,8 @@ import { randomInt } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { HANG_MS, addTally, emptyTally, fuzzInput, runBatch, type Finding, type FuzzInput, type Tally } from '../test/support/fuzz-pipeline.js';
+import { BATCH_SIZE, HANG_MS, addTally, emptyTally, fuzzInput, runBatch, type Finding, type FuzzInput, type Tally } from '../test/support/fuzz-pipeline.js';
 
-const BATCH = 1000;
 /** An input still running after this long never ends: a hang the per-input clock cannot report. */
 const STUCK_MS = 10_000;
 const SHOWN_FINDINGS = 10;
@@ -39,7 +38,7 @@ function serveBatches(): void {
 
 async function main(): Promise<void> {
   const { seed, runs } = readArguments();
-  const batches = Math.ceil(runs / BATCH);
+  const batches = Math.ceil(runs / BATCH_SIZE);
   const workerCount = Math.min(availableParallelism(), batches);
   console.log(`fuzz: seed ${seed}, ${format(runs)} inputs, ${workerCount} worker${workerCount > 1 ? 's' : ''}; replay with npm run fuzz -- --seed ${seed} --runs ${runs}`);
 
@@ -67,7 +66,7 @@ async function main(): Promise<void> {
           return;
         }
         const batch = nextBatch++;
-        watch.job = { batch, seed: seed + batch, count: Math.min(BATCH, runs - batch * BATCH) };
+        watch.job = { batch, seed: seed + batch, count: Math.min(BATCH_SIZE, runs - batch * BATCH_SIZE) };
         Atomics.store(watch.progress, 1, 0);
         worker.postMessage(watch.job);
       };
@@ -139,7 +138,7 @@ function readArguments(): { seed: number; runs: number } {
   };
   // fast-check takes 32-bit seeds; batch seeds count up from this one.
   const seed = integer('seed', values.seed, randomInt(2 ** 31 - 2 ** 20), 2 ** 31 - 2 ** 20);
-  const runs = integer('runs', values.runs, 1_000_000, 2 ** 20 * BATCH);
+  const runs = integer('runs', values.runs, 1_000_000, 2 ** 20 * BATCH_SIZE);
   return { seed, runs };
 }
 

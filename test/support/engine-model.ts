@@ -30,7 +30,7 @@ export class ExabgpTable {
 
   /** What an earlier instance may have left: `route` announced with other attributes. */
   leave(route: Route): void {
-    for (const neighbor of targets(route, this.neighbors)) this.routes.set(`${neighbor} ${route.prefix}`, `${formatAnnounce({ ...route, neighbors: [], attributes: { med: 999 } })}`);
+    for (const neighbor of targets(route, this.neighbors)) this.routes.set(`${neighbor} ${route.prefix}`, formatAnnounce({ ...route, neighbors: [], attributes: { med: 999 } }));
   }
 
   apply(commands: readonly Command[]): void {
