@@ -5,6 +5,7 @@ import { canonicalAddress } from '../config/prefix.js';
 import type { Config } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import { openExabgpChannel } from '../exabgp/exabgp-channel.js';
+import type { NeighborState } from '../exabgp/parse-exabgp-message.js';
 import { describeCommand, type Command, type Route } from '../exabgp/format-command.js';
 import { readSnapshot } from '../haproxy/read-snapshot.js';
 import { createStatsSource, type StatsSource } from '../haproxy/stats-source.js';
@@ -20,6 +21,7 @@ import {
   withdrawEverything,
   type EngineState,
   type PollResult,
+  type ServiceVerdict,
   type TickInput,
   type TickOutput,
 } from './tick.js';
@@ -32,7 +34,28 @@ export interface PluginOptions {
   stateFile?: string;
   /** The process's own stdin, stdout, signals and stats sources, unless a test hands in others. */
   io?: PluginIo;
+  /** Watches the plugin (metrics, status) and may reload it; made once the plugin runs. */
+  observe?: (controls: PluginControls) => PluginObserver;
 }
+
+/** What the plugin tells an observer. Calls are synchronous and cheap; an observer that throws is logged, never fatal. */
+export interface PluginObserver {
+  /** One read of the stats, parse included; `error` is why it failed. */
+  polled(durationMs: number, error: string | undefined): void;
+  /** A poll's decisions, with the state they leave (`now` on the performance.now() clock). */
+  decided(config: Config, state: EngineState, verdicts: ServiceVerdict[], now: number): void;
+  /** ExaBGP's answer to a command, after the state took it in. */
+  answered(command: Command, ok: boolean, state: EngineState): void;
+  neighbor(peer: string, state: NeighborState): void;
+  reloaded(result: ReloadResult): void;
+}
+
+export interface PluginControls {
+  /** Reloads the config now, as SIGHUP does. */
+  reload(): ReloadResult;
+}
+
+export type ReloadResult = { ok: true; services: string[] } | { ok: false; error: string };
 
 export interface PluginIo {
   input: Readable;
@@ -57,7 +80,7 @@ const processIo = (): PluginIo => ({ input: process.stdin, output: process.stdou
  * were told to stop. It never exits on a bad config or a failed poll: ExaBGP gives up after five
  * respawns a minute, so a crash loop would take the BGP sessions down with it.
  */
-export function runPlugin({ loadConfig, log, stateFile, io = processIo() }: PluginOptions): Promise<number> {
+export function runPlugin({ loadConfig, log, stateFile, io = processIo(), observe }: PluginOptions): Promise<number> {
   return new Promise((resolve) => {
     let config: Config | undefined;
     let source: StatsSource | undefined;
@@ -100,6 +123,7 @@ export function runPlugin({ loadConfig, log, stateFile, io = processIo() }: Plug
         const out = acknowledge(state, command, ok, performance.now());
         state = out.state;
         out.events.forEach(log);
+        notify((o) => state && o.answered(command, ok, state));
         scheduleRetry();
       },
       onRibRoute(route) {
@@ -108,6 +132,7 @@ export function runPlugin({ loadConfig, log, stateFile, io = processIo() }: Plug
       },
       onNeighbor(peer, neighborState) {
         noteNeighbor(peer);
+        notify((o) => o.neighbor(peer, neighborState));
         if (neighborState === 'up') {
           const commands = state ? resendCommands(state) : [];
           log({ level: 'info', event: 'neighborUp', message: `neighbor ${peer} is up; re-sent ${commands.length} announcement(s)` });
@@ -179,15 +204,25 @@ export function runPlugin({ loadConfig, log, stateFile, io = processIo() }: Plug
       });
     }
 
-    function reload(): void {
+    function reload(): ReloadResult {
+      const result = applyReload();
+      notify((o) => o.reloaded(result));
+      return result;
+    }
+
+    function applyReload(): ReloadResult {
       let next: Config;
       try {
         next = loadConfig();
       } catch (error) {
         log({ level: 'error', event: 'reloadRejected', message: `config reload rejected, ${config ? 'keeping the running config' : 'still not announcing anything'}: ${errorMessage(error)}` });
-        return;
+        return { ok: false, error: errorMessage(error) };
       }
-      if (!config || !state) return start(next);
+      const services = next.services.map((s) => s.name);
+      if (!config || !state) {
+        start(next);
+        return { ok: true, services };
+      }
       // Always a new source: the credentials (password file, CA) are read afresh.
       source = io.openSource(next.stats);
       state = retryNow(reloadEngineState(state, next, performance.now()), performance.now());
@@ -195,6 +230,7 @@ export function runPlugin({ loadConfig, log, stateFile, io = processIo() }: Plug
       log({ level: 'info', event: 'reloaded', message: `config reloaded: ${next.services.length} service(s)` });
       void poll();
       scheduleRetry();
+      return { ok: true, services };
     }
 
     async function poll(): Promise<void> {
@@ -209,6 +245,7 @@ export function runPlugin({ loadConfig, log, stateFile, io = processIo() }: Plug
       const readFrom = config.stats.source;
       const result = await readStats(source, config.stats.timeoutMs);
       polling = false;
+      notify((o) => o.polled(performance.now() - started, result.ok ? undefined : result.error));
       if (stopped || !config) return;
       // A reload during the read keeps its result unless the stats now come from elsewhere.
       if (config.stats.source === readFrom) decide(config, result);
@@ -232,11 +269,12 @@ export function runPlugin({ loadConfig, log, stateFile, io = processIo() }: Plug
       channel.send(out.commands);
       saveRecord();
       out.events.forEach(log);
+      notify((o) => state && o.decided(current, state, out.verdicts, input.now));
       scheduleRetry();
     }
 
     /** An exception in the core is a failed poll, logged with its stack once; if even that fails, everything is withdrawn. */
-    function failClosedTick(current: Config, before: EngineState, input: TickInput): Pick<TickOutput, 'state' | 'commands' | 'events'> {
+    function failClosedTick(current: Config, before: EngineState, input: TickInput): TickOutput {
       try {
         return tick(current, before, input);
       } catch (error) {
@@ -248,7 +286,7 @@ export function runPlugin({ loadConfig, log, stateFile, io = processIo() }: Plug
           return tick(current, before, { ...input, poll: { ok: false, error: `internal error: ${errorMessage(error)}` } });
         } catch {
           const out = withdrawEverything(before);
-          return { ...out, events: [{ level: 'error', event: 'coreFailed', message: `internal error again; withdrew ${out.commands.length} route(s)` }] };
+          return { ...out, verdicts: [], events: [{ level: 'error', event: 'coreFailed', message: `internal error again; withdrew ${out.commands.length} route(s)` }] };
         }
       }
     }
@@ -308,6 +346,20 @@ export function runPlugin({ loadConfig, log, stateFile, io = processIo() }: Plug
       await channel.drain(drainTimeoutMs);
       io.input.destroy();
       resolve(code);
+    }
+
+    const observer = observe?.({ reload });
+    let observerFailureLogged = false;
+    /** Observers are told, never trusted: one that throws is logged once and the plugin goes on. */
+    function notify(tell: (o: PluginObserver) => unknown): void {
+      if (!observer) return;
+      try {
+        tell(observer);
+      } catch (error) {
+        if (observerFailureLogged) return;
+        observerFailureLogged = true;
+        log({ level: 'error', event: 'observerFailed', message: `metrics/status failed, the plugin goes on: ${error instanceof Error ? error.stack : String(error)}` });
+      }
     }
 
     const handlers: Record<(typeof pluginSignals)[number], () => void> = {

@@ -25,8 +25,10 @@ afterEach(() => {
 function writeConfig(overrides: Record<string, unknown> = {}, name = 'config.json'): string {
   const path = join(dir, name);
   const config = {
-    stats: { source: `file:${join(dir, 'stats.csv')}`, timeoutMs: 50 },
-    intervalMs: 100,
+    // A busy machine can take a while over a cold process's first read; a timeout there would
+    // (rightly) withdraw on the first poll and change what these tests see.
+    stats: { source: `file:${join(dir, 'stats.csv')}`, timeoutMs: 200 },
+    intervalMs: 250,
     rise: 2,
     fall: 2,
     disableFile: join(dir, 'maintenance'),
@@ -67,7 +69,7 @@ describe('run, as ExaBGP starts it', () => {
   });
 
   it('works from flags alone for one service', async () => {
-    const p = start(['run', '--stats', `file:${join(dir, 'stats.csv')}`, '--backend', 'be_app', '--prefix', '198.18.0.10/32', '--as-path', '65010,65010,65010', '--interval-ms', '100', '--rise', '1']);
+    const p = start(['run', '--stats', `file:${join(dir, 'stats.csv')}`, '--backend', 'be_app', '--prefix', '198.18.0.10/32', '--as-path', '65010,65010,65010', '--interval-ms', '250', '--timeout-ms', '200', '--rise', '1']);
     await p.waitForLine(/^announce/);
     expect(p.stdoutLines.slice(0, 2)).toEqual([query, announce]);
   });

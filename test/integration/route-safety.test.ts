@@ -124,8 +124,8 @@ describe('routes at the hub: restarts, reloads and rejected commands (ExaBGP 4.2
 
   function writePluginConfig(service: Record<string, unknown> = {}): void {
     const config = {
-      stats: { source: `file:${lab.path('stats.csv')}` },
-      intervalMs: 100,
+      stats: { source: `file:${lab.path('stats.csv')}`, timeoutMs: 150 },
+      intervalMs: 200,
       rise: 2,
       fall: 2,
       services: [{ name: 'www', prefixes: [prefix], asPath: [65010], health: { backends: ['be_app'] }, ...service }],
