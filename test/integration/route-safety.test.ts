@@ -87,11 +87,7 @@ describe('routes at the hub: restarts, reloads and rejected commands (ExaBGP 4.2
   it.each(['SIGKILL', 'SIGUSR2'] as const)('a healthy route never leaves the hub when the plugin gets %s and ExaBGP respawns it (finding 9)', async (signal) => {
     await startNva();
     await waitForAnnounced(birdA);
-    const watching = assertSteady('the route to stay at hub A, sampled every 20 ms', async () => isAnnounced(await birdA.showRoutes(prefix)), {
-      durationMs: 3000,
-      intervalMs: 20,
-      context: logs,
-    });
+    const watching = routeStaysAtHubA(3000);
     const before = exabgp?.process.stderr().length ?? 0;
     await restartPlugin(signal);
     await waitFor('the respawned instance to decide on its first poll', () => /www: init → up/.test(exabgp?.process.stderr().slice(before) ?? ''), { context: logs });
@@ -107,11 +103,7 @@ describe('routes at the hub: restarts, reloads and rejected commands (ExaBGP 4.2
     writePluginConfig(before);
     await startNva();
     await waitForAnnounced(birdA);
-    const watching = assertSteady('the route to stay at hub A, sampled every 20 ms', async () => isAnnounced(await birdA.showRoutes(prefix)), {
-      durationMs: 2500,
-      intervalMs: 20,
-      context: logs,
-    });
+    const watching = routeStaysAtHubA(2500);
     writePluginConfig(after);
     process.kill(await pluginPid(), 'SIGHUP');
     await birdA.waitForRoutes(prefix, 'the route in its new form', (routes) => routes.length === 1 && routes.every(changed), { context: logs });
@@ -181,6 +173,15 @@ describe('routes at the hub: restarts, reloads and rejected commands (ExaBGP 4.2
     process.kill(old, signal);
     await waitFor('ExaBGP to start a new plugin process', async () => (await pluginPid()) !== old, { context: logs });
     return old;
+  }
+
+  /** Samples hub A's table every 20 ms for `durationMs`; fails at the first sample without the route. */
+  function routeStaysAtHubA(durationMs: number): Promise<void> {
+    return assertSteady('the route to stay at hub A, sampled every 20 ms', async () => isAnnounced(await birdA.showRoutes(prefix)), {
+      durationMs,
+      intervalMs: 20,
+      context: logs,
+    });
   }
 
   async function waitForAnnounced(bird: Bird, timeoutMs = 10_000): Promise<void> {
