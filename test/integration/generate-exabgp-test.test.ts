@@ -64,7 +64,9 @@ describe('exabgp-anycast generate, run from the bundle', () => {
     expect(result.stdout.trim().split('\n').map((line) => relative(out, line)).sort()).toEqual(files);
     const nvas = [...new Set(files.map((path) => path.split('/')[0]))];
     expect(files).toEqual(
-      nvas.flatMap((nva) => ['exabgp-anycast.json', 'exabgp.conf', 'haproxy.cfg', 'setup-loopback.sh'].map((name) => `${nva}/${name}`)),
+      nvas.flatMap((nva) =>
+        ['azure.sh', 'cloud-init.yaml', 'exabgp-anycast.json', 'exabgp.conf', 'haproxy.cfg', 'install.sh', 'setup-loopback.sh'].map((name) => `${nva}/${name}`),
+      ),
     );
     for (const nva of nvas) {
       const dir = join(out, nva ?? '');

@@ -24,8 +24,8 @@ describe('generateFiles', () => {
     expect(expectations.map((e) => e.file)).toEqual([...topologyFiles]);
   });
 
-  it.each(expectations)('writes the four files of each NVA of $file, NVA by NVA', ({ file, asPathLengths }) => {
-    const names = ['exabgp.conf', 'exabgp-anycast.json', 'haproxy.cfg', 'setup-loopback.sh'];
+  it.each(expectations)('writes the files of each NVA of $file, NVA by NVA', ({ file, asPathLengths }) => {
+    const names = ['exabgp.conf', 'exabgp-anycast.json', 'haproxy.cfg', 'setup-loopback.sh', 'cloud-init.yaml', 'install.sh', 'azure.sh'];
     expect(filesOf(file).map((f) => f.path)).toEqual(
       Object.keys(asPathLengths).flatMap((nva) => names.map((name) => `${nva}/${name}`)),
     );
@@ -45,7 +45,7 @@ describe('generateFiles', () => {
     }
   });
 
-  it.each(expectations)('makes only the loopback script of $file executable', ({ file }) => {
+  it.each(expectations)('makes only the shell scripts of $file executable', ({ file }) => {
     for (const generated of filesOf(file)) {
       expect(generated.executable).toBe(generated.path.endsWith('.sh'));
     }

@@ -1,0 +1,146 @@
+import { generatedHeader } from './generated-header.js';
+import { commandLink, loopbackUnit, nvaInstallLayout, nvaPackages, nvaServices, shellWord, type InstalledFile } from './nva-install-layout.js';
+import type { NvaPlacement } from './place-nvas.js';
+import type { Topology } from './topology.js';
+
+/**
+ * Ends each embedded file. Every generated line starts with `#`, a keyword, a brace or indentation,
+ * so no file has this line of its own.
+ */
+const endOfFile = 'EXABGP_ANYCAST_END_OF_FILE';
+
+/**
+ * install.sh of one NVA: on an existing Debian 12 VM it installs the packages, the bundle and every
+ * generated file, and enables and (re)starts what a change calls for. Idempotent: one line per
+ * change, nothing at all when everything is in place. `--root DIR` writes under DIR and touches
+ * neither packages nor services, so tests and image builds can run it.
+ */
+export function renderInstallSh(topology: Topology, placement: NvaPlacement): string {
+  const layout = nvaInstallLayout(topology, placement);
+  const plugin = shellWord(topology.pluginPath);
+  return [
+    '#!/bin/sh',
+    generatedHeader(placement),
+    `# Installs NVA ${placement.nva.name} on Debian 12: the packages ${nvaPackages.join(', ')}, the bundle, every`,
+    '# generated file in its place, the service addresses on lo at boot, and the services. Run it again',
+    '# at any time: it changes only what differs, prints one line per change, and nothing when all is',
+    '# in place.',
+    '#',
+    '# Usage: sudo sh install.sh [--bundle FILE] [--root DIR] [--files-only]',
+    '#   --bundle FILE  dist/exabgp-anycast.js (default: exabgp-anycast.js next to this script)',
+    '#   --root DIR     install under DIR instead of / (tests, images); implies --files-only',
+    '#   --files-only   write the files only: no apt-get, no systemctl. Also the case when systemd',
+    '#                  is not running; the script then says what to restart.',
+    'set -eu',
+    '',
+    "say() { printf 'install.sh: %s\\n' \"$*\"; }",
+    "fail() { printf 'install.sh: %s\\n' \"$*\" >&2; exit 1; }",
+    '',
+    'bundle="$(dirname "$0")/exabgp-anycast.js"',
+    "root=''",
+    'files_only=false',
+    'while [ "$#" -gt 0 ]; do',
+    '  case "$1" in',
+    "    --bundle) [ \"$#\" -ge 2 ] || fail '--bundle needs a file'; bundle=$2; shift 2 ;;",
+    "    --root) [ \"$#\" -ge 2 ] || fail '--root needs a directory'; root=${2%/}; files_only=true; shift 2 ;;",
+    '    --files-only) files_only=true; shift ;;',
+    "    *) fail \"unknown argument '$1'; expected --bundle FILE, --root DIR or --files-only\" ;;",
+    '  esac',
+    'done',
+    '[ -f "$bundle" ] || fail "no bundle at $bundle; pass --bundle path/to/dist/exabgp-anycast.js"',
+    '[ -z "$root" ] || [ -d "$root" ] || fail "--root $root is not a directory"',
+    '[ -n "$root" ] || [ "$(id -u)" -eq 0 ] || fail \'run it as root (or with --root DIR)\'',
+    '',
+    '# Packages first: installing one later would meet our haproxy.cfg as a changed conffile.',
+    'if [ "$files_only" = false ]; then',
+    '  set --',
+    `  for package in ${nvaPackages.join(' ')}; do`,
+    '    dpkg -s "$package" 2>/dev/null | grep -qx \'Status: install ok installed\' || set -- "$@" "$package"',
+    '  done',
+    '  if [ "$#" -gt 0 ]; then',
+    '    DEBIAN_FRONTEND=noninteractive apt-get update -qq',
+    '    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o Dpkg::Options::=--force-confold "$@" >/dev/null',
+    '    say "installed packages: $*"',
+    '  fi',
+    'fi',
+    '',
+    '# What changed, as words from: units loopback haproxy exabgp plugin-config bundle.',
+    "changes=''",
+    "new=''",
+    'trap \'rm -f "$new"\' EXIT',
+    '',
+    '# put MODE PATH EFFECTS: installs stdin as $root/PATH with MODE unless it is there already, in one rename.',
+    'put() {',
+    '  target=$root$2',
+    '  mkdir -p "$(dirname "$target")"',
+    '  new=$(mktemp "$(dirname "$target")/.install.XXXXXX")',
+    '  cat >"$new"',
+    '  if [ -f "$target" ] && cmp -s "$new" "$target"; then',
+    '    rm -f "$new"',
+    '    if [ "$(stat -c %a "$target")" != "${1#0}" ]; then',
+    '      chmod "$1" "$target"',
+    '      say "set the mode of $2 to $1"',
+    '    fi',
+    '  else',
+    '    if [ -e "$target" ]; then verb=updated; else verb=wrote; fi',
+    '    chmod "$1" "$new"',
+    '    mv -f "$new" "$target"',
+    '    say "$verb $2"',
+    '    changes="$changes $3"',
+    '  fi',
+    '}',
+    '',
+    '# link TARGET PATH: makes $root/PATH a symbolic link to TARGET.',
+    'link() {',
+    '  if [ "$(readlink "$root$2" 2>/dev/null)" != "$1" ]; then',
+    '    mkdir -p "$(dirname "$root$2")"',
+    '    ln -sfn "$1" "$root$2"',
+    '    say "linked $2 to $1"',
+    '  fi',
+    '}',
+    '',
+    'changed() { case " $changes " in *" $1 "*) return 0 ;; esac; return 1; }',
+    '',
+    `put 0755 ${plugin} bundle <"$bundle"`,
+    `link ${plugin} ${commandLink}`,
+    ...layout.map(embed),
+    '',
+    'if [ "$files_only" = true ]; then',
+    "  skipped='--root or --files-only'",
+    'elif ! command -v systemctl >/dev/null 2>&1 || [ ! -d /run/systemd/system ]; then',
+    "  skipped='systemd is not running'",
+    'else',
+    "  skipped=''",
+    'fi',
+    'if [ -n "$skipped" ]; then',
+    '  if [ -n "$changes" ]; then',
+    `    say "left the services alone ($skipped); to apply the changes: systemctl daemon-reload && systemctl enable ${nvaServices.join(' ')} && systemctl restart ${nvaServices.join(' ')}"`,
+    '  fi',
+    '  exit 0',
+    'fi',
+    '',
+    "if changed units; then systemctl daemon-reload; say 'reloaded the systemd units'; fi",
+    `if changed loopback; then systemctl restart ${loopbackUnit}; say 'put the service addresses on lo'; fi`,
+    "if changed haproxy && systemctl -q is-active haproxy.service; then systemctl reload haproxy.service; say 'reloaded haproxy.service'; fi",
+    'if systemctl -q is-active exabgp.service; then',
+    '  if changed exabgp; then',
+    "    systemctl restart exabgp.service; say 'restarted exabgp.service'",
+    '  elif changed bundle; then',
+    `    if pkill -USR2 -u exabgp -f ${plugin}; then say 'sent SIGUSR2 to the plugin: ExaBGP starts the new bundle'; fi`,
+    '  elif changed plugin-config; then',
+    `    if pkill -HUP -u exabgp -f ${plugin}; then say 'sent SIGHUP to the plugin: it reloads its config'; fi`,
+    '  fi',
+    'fi',
+    `for unit in ${nvaServices.join(' ')}; do`,
+    '  systemctl -q is-enabled "$unit" || { systemctl -q enable "$unit"; say "enabled $unit"; }',
+    '  systemctl -q is-active "$unit" || { systemctl start "$unit"; say "started $unit"; }',
+    'done',
+    '',
+  ].join('\n');
+}
+
+// --- internal ---
+
+function embed(file: InstalledFile): string {
+  return [`put ${file.mode} ${shellWord(file.path)} '${file.effects.join(' ')}' <<'${endOfFile}'`, file.content.replace(/\n$/, ''), endOfFile].join('\n');
+}
