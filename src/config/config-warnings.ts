@@ -1,3 +1,4 @@
+import { platformWarnings } from './platform-rules.js';
 import type { Config, RouteAttributes } from './types.js';
 
 /** Settings that are valid but probably not what the operator wants. Pure; each names its JSON path. */
@@ -25,7 +26,7 @@ export function configWarnings(config: Config): string[] {
       }
     }
   });
-  return warnings;
+  return [...warnings, ...platformWarnings(config)];
 }
 
 function prependWarnings(attributes: RouteAttributes, at: string): string[] {

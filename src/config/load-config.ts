@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import { PluginError, describeValue } from '../errors.js';
+import { platformProblems } from './platform-rules.js';
 import { canonicalAddress, canonicalPrefix, isUnicastAddress, prefixProblem } from './prefix.js';
 import { redactUrlCredentials } from './redact-url-credentials.js';
 import { validateSchema } from './schema-validator.js';
@@ -117,7 +118,7 @@ function checkMeaning(config: Config): string[] {
     if (service.onDown !== 'withdraw') problems.push(...attributeProblems(service.onDown, `${at}/onDown`));
     problems.push(...thresholdProblems(service, at));
   });
-  return problems;
+  return [...problems, ...platformProblems(config)];
 }
 
 /** A neighbor or next hop must be an address a router can have; `fix` says what to write instead. */

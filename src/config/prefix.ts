@@ -39,6 +39,19 @@ export function isUnicastAddress(text: string): boolean {
   return value !== 0n && value >> 120n !== 0xffn;
 }
 
+/**
+ * Whether every address of `inner` (a prefix or a plain address) lies inside the valid prefix
+ * `outer`: 9.9.9.0/24 covers 9.9.9.9 and 9.9.9.9/32; prefixes of different families never do.
+ */
+export function prefixCovers(outer: string, inner: string): boolean {
+  const container = parsePrefix(outer);
+  const contained = parsePrefix(inner.includes('/') ? inner : `${inner}/${isIP(inner) === 6 ? 128 : 32}`);
+  if (typeof container === 'string' || typeof contained === 'string') return false;
+  if (container.network.family !== contained.network.family || contained.length < container.length) return false;
+  const hostBits = BigInt(addressBits[container.network.family] - container.length);
+  return contained.network.value >> hostBits === container.network.value >> hostBits;
+}
+
 // --- internal ---
 
 interface Address {

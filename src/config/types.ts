@@ -1,5 +1,9 @@
+import type { Platform } from './platform.js';
+
 /** The validated plugin configuration. After loadConfig returns one, its fields are trusted. */
 export interface Config {
+  /** Whose BGP rules the config is checked against. */
+  platform: Platform;
   stats: StatsSettings;
   intervalMs: number;
   rise: number;
@@ -9,6 +13,13 @@ export interface Config {
   /** With onStatsError "hold": how long a failing stats source may keep the last state. */
   staleMs: number;
   services: ServiceConfig[];
+  /** Metrics, status and reload over HTTP; none: no listener, and none of that code is loaded. */
+  metrics?: MetricsSettings;
+}
+
+export interface MetricsSettings {
+  /** "host:port", the host an IP literal (IPv6 in brackets), e.g. "127.0.0.1:9834". */
+  listen: string;
 }
 
 export interface StatsSettings {

@@ -11,7 +11,7 @@ function readmeExample(): string {
   return /```json\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
 }
 
-const service = { name: 'www', prefixes: ['9.9.9.9/32'], health: { backends: ['http_back'] } };
+const service = { name: 'www', prefixes: ['198.18.0.10/32'], health: { backends: ['http_back'] } };
 
 describe('configWarnings', () => {
   it('finds nothing to warn about in the README example', () => {

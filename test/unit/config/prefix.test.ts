@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { BlockList } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { canonicalAddress, canonicalPrefix, isUnicastAddress, prefixProblem } from '../../../src/config/prefix.js';
+import { canonicalAddress, canonicalPrefix, isUnicastAddress, prefixCovers, prefixProblem } from '../../../src/config/prefix.js';
 
 describe('prefixProblem', () => {
   it.each([
@@ -162,6 +162,21 @@ function blockListOf({ family, value, length }: Network): BlockList {
   return list;
 }
 
+describe('prefixCovers', () => {
+  it.each<[string, string, boolean]>([
+    ['9.9.9.0/24', '9.9.9.9', true],
+    ['9.9.9.0/24', '9.9.9.9/32', true],
+    ['9.9.9.9/32', '9.9.9.9', true],
+    ['9.9.9.9/32', '9.9.9.0/24', false],
+    ['9.9.9.10/31', '9.9.9.9', false],
+    ['0.0.0.0/0', '8.8.8.8', true],
+    ['::/0', '8.8.8.8', false],
+    ['2001:db8::/32', '2001:db8::1', true],
+  ])('says %s covers %s: %s', (outer, inner, covers) => {
+    expect(prefixCovers(outer, inner)).toBe(covers);
+  });
+});
+
 describe('prefix math, checked against node’s BlockList', () => {
   it('accepts exactly the prefixes whose address is the first address of its own subnet', () => {
     fc.assert(
@@ -206,6 +221,18 @@ describe('prefix math, checked against node’s BlockList', () => {
     fc.assert(
       fc.property(twoTexts, ([one, other]) => {
         expect(canonicalPrefix(one)).toBe(canonicalPrefix(other));
+      }),
+    );
+  });
+
+  it('says a prefix covers an address exactly when the BlockList of the prefix holds it', () => {
+    const withProbe = network.chain((prefix) =>
+      fc.tuple(fc.constant(prefix), prefixText(prefix), fc.bigInt({ min: 0n, max: (1n << BigInt(bitsOf(prefix.family))) - 1n })),
+    );
+    fc.assert(
+      fc.property(withProbe, ([prefix, text, probe]) => {
+        const probeText = plainText(prefix.family, probe);
+        expect(prefixCovers(text, probeText)).toBe(blockListOf(prefix).check(probeText, blockFamily(prefix.family)));
       }),
     );
   });
