@@ -1,4 +1,4 @@
-// Bundles the CLI into one file that runs with plain Node 20 and no node_modules.
+// Bundles the CLI into one file that runs with plain Node 18.20 (Debian 12's) and no node_modules.
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { build } from 'esbuild';
@@ -28,7 +28,7 @@ const earlySignals = await build({
   write: false,
   format: 'iife',
   platform: 'node',
-  target: 'node20',
+  target: 'node18',
   minify: true,
   logLevel: 'warning',
 });
@@ -40,7 +40,7 @@ await build({
   // got is ESM-only, commander is CommonJS: CJS output needs no require() shim (build-notes.md).
   format: 'cjs',
   platform: 'node',
-  target: 'node20',
+  target: 'node18',
   minify: true,
   legalComments: 'none',
   banner: { js: `#!/usr/bin/env node\n${earlySignals.outputFiles[0].text}` },

@@ -4,6 +4,12 @@ import { fileURLToPath } from 'node:url';
 /** The bundled artifact, exactly what operators copy to an NVA. */
 export const bundlePath = fileURLToPath(new URL('../../dist/exabgp-anycast.js', import.meta.url));
 
+/**
+ * The node that runs the bundle: PLUGIN_NODE when set (the `debian-node` vitest project sets it to
+ * Debian 12's node 18, see test/support/debian-node.ts), else the node running the tests.
+ */
+export const pluginNode = process.env['PLUGIN_NODE'] || process.execPath;
+
 export interface PluginProcess {
   child: ChildProcessWithoutNullStreams;
   /** Lines written to stdout so far: the commands ExaBGP would receive. */
@@ -18,7 +24,7 @@ export interface PluginProcess {
 
 /** Starts the bundled CLI the way ExaBGP does: stdin and stdout are pipes. */
 export function spawnPlugin(args: string[]): PluginProcess {
-  const child = spawn(process.execPath, [bundlePath, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(pluginNode, [bundlePath, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const stdoutLines: string[] = [];
   let partial = '';
   let stderr = '';
