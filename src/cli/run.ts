@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateConfig } from '../config/load-config.js';
 import { readConfigFile } from '../config/read-config-file.js';
@@ -6,7 +7,8 @@ import type { Config } from '../config/types.js';
 import { runPlugin } from '../engine/poll-loop.js';
 import { releaseEarlySignals } from '../early-signals.js';
 import { PluginError } from '../errors.js';
-import { createLogger } from '../log/logger.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { parseListenAddress, type ListenAddress } from '../observe/listen-address.js';
 import { logOptions, type LogOptions } from './log-options.js';
 
 interface RunFlags extends LogOptions {
@@ -24,6 +26,7 @@ interface RunFlags extends LogOptions {
   timeoutMs?: number;
   disableFile?: string;
   stateFile?: string;
+  metricsListen?: string;
 }
 
 const integer = (flag: string) => (value: string) => {
@@ -51,7 +54,8 @@ export function runCommand(): Command {
     .option(
       '--state-file <path>',
       "record of which routes in ExaBGP are this plugin's, read by the next instance (default: $RUNTIME_DIRECTORY/exabgp-anycast.routes.json, i.e. /run/exabgp under Debian's exabgp.service)",
-    );
+    )
+    .option('--metrics-listen <host:port>', 'serve GET /metrics (Prometheus), GET /status and POST /-/reload here, e.g. 127.0.0.1:9834; overrides metrics.listen');
   logOptions(command)
     .addHelpText(
       'after',
@@ -64,18 +68,61 @@ In exabgp.conf:
   process anycast { run /usr/bin/node /usr/local/lib/exabgp-anycast/exabgp-anycast.js run --config /etc/exabgp-anycast/exabgp-anycast.json; encoder json; }
 
 Signals: SIGTERM/SIGINT withdraw and exit, SIGHUP reloads the config (and re-reads credentials),
-SIGUSR1 polls now, SIGUSR2 exits leaving the routes announced for the next instance (upgrades).`,
+SIGUSR1 polls now, SIGUSR2 exits leaving the routes announced for the next instance (upgrades).
+With metrics.listen (or --metrics-listen) set: GET /metrics, GET /status, and POST /-/reload (as SIGHUP, from loopback only).`,
     )
     .action(async (flags: RunFlags) => {
       const log = createLogger(flags.logFormat, flags.logLevel);
-      const loadConfig = flags.config !== undefined ? () => readConfigFile(flags.config as string) : () => configFromFlags(flags);
+      const listen = flags.metricsListen !== undefined ? parseListenAddress(flags.metricsListen, '--metrics-listen') : listenFromConfigFile(flags.config, log);
+      const readConfig = flags.config !== undefined ? () => readConfigFile(flags.config as string) : () => configFromFlags(flags);
+      const loadConfig = (): Config => checkedMetrics(readConfig(), flags, listen, log);
       const runtimeDirectory = process.env['RUNTIME_DIRECTORY']?.split(':')[0];
       const stateFile = flags.stateFile ?? (runtimeDirectory ? join(runtimeDirectory, 'exabgp-anycast.routes.json') : undefined);
-      const exited = runPlugin({ loadConfig, log, stateFile });
+      // Loaded only when asked for: without metrics.listen none of the metrics code is evaluated (bench/metrics-soak.ts checks).
+      const observe = listen && (await import('../observe/observe-over-http.js')).observeOverHttp(listen, log);
+      const exited = runPlugin({ loadConfig, log, stateFile, observe });
       releaseEarlySignals();
       process.exitCode = await exited;
     });
   return command;
+}
+
+/**
+ * metrics.listen as the config file says at start, read leniently: the listener also serves a
+ * plugin whose config is otherwise invalid, so that POST /-/reload can bring it a fixed one.
+ */
+function listenFromConfigFile(path: string | undefined, log: Logger): ListenAddress | undefined {
+  let listen: unknown;
+  try {
+    listen = (JSON.parse(readFileSync(path ?? '', 'utf8')) as { metrics?: { listen?: unknown } } | null)?.metrics?.listen;
+  } catch {
+    return undefined; // Loading the config says what is wrong with it.
+  }
+  if (typeof listen !== 'string') return undefined;
+  try {
+    return parseListenAddress(listen, `${path}: /metrics/listen`);
+  } catch (error) {
+    log({ level: 'error', event: 'metricsUnavailable', message: `no metrics: ${(error as Error).message}` });
+    return undefined;
+  }
+}
+
+/**
+ * A config whose metrics.listen is not a usable address is invalid (the schema cannot check an
+ * IPv6 literal). The listener binds once, at start: a reload that moves it says when that applies.
+ */
+function checkedMetrics(config: Config, flags: RunFlags, inUse: ListenAddress | undefined, log: Logger): Config {
+  const wanted = config.metrics?.listen;
+  if (wanted === undefined) return config;
+  parseListenAddress(wanted, `${flags.config ?? 'command line'}: /metrics/listen`);
+  if (flags.metricsListen === undefined && wanted !== inUse?.text) {
+    log({
+      level: 'warn',
+      event: 'metricsMoved',
+      message: `metrics.listen is now ${wanted}, but the listener binds only at start (${inUse ? `it stays on ${inUse.text}` : 'there is none now'}); restart the plugin to move it (SIGUSR2 hands over without withdrawing)`,
+    });
+  }
+  return config;
 }
 
 function configFromFlags(flags: RunFlags): Config {

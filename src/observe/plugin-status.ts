@@ -19,6 +19,8 @@ export interface PluginStatus {
   events: { ring: string; connected: boolean } | null;
   neighbors: NeighborStatus[];
   services: ServiceStatus[];
+  /** The last reload (SIGHUP or POST /-/reload) and its outcome; null when there was none. */
+  lastReload: { at: string; ok: boolean; error: string | null } | null;
 }
 
 export interface NeighborStatus {
@@ -36,6 +38,8 @@ export interface ServiceStatus {
   /** When the verdict last changed. */
   since: string;
   reason: string;
+  /** Which routes the state calls for: the normal ones, the degraded ones (onDown), or none. */
+  mode: 'announced' | 'degraded' | 'withdrawn';
   backends: BackendStatus[];
   routes: RouteStatus[];
   /** Route dampening, where configured (issue 7); null otherwise. */
@@ -65,6 +69,7 @@ export interface RouteStatus {
   neighbors: string[];
   asPath: number[];
   med: number | null;
+  localPreference: number | null;
   communities: string[];
   largeCommunities: string[];
   /** Why it is not announced (the service's reason, or ExaBGP's rejection); null when announced. */

@@ -1,0 +1,104 @@
+import { redactUrlCredentials } from '../config/redact-url-credentials.js';
+import type { HealthRule, ServiceConfig } from '../config/types.js';
+import type { RouteRecord } from '../engine/tick.js';
+import { formatAnnounce } from '../exabgp/format-command.js';
+import type { Observation } from './observation.js';
+import { wallMs, type Clock } from './plugin-metrics.js';
+import type { BackendStatus, PluginStatus, RouteStatus, ServiceStatus } from './plugin-status.js';
+
+/** What /status says about the process itself. */
+export interface ProcessFacts {
+  version: string;
+  pid: number;
+  startedAtMs: number;
+}
+
+/** GET /status: the plugin as its observer last saw it, at `clock`. Pure. */
+export function pluginStatus(observation: Observation, clock: Clock, facts: ProcessFacts): PluginStatus {
+  const iso = (at: number): string => new Date(wallMs(clock, at)).toISOString();
+  const { config, lastGoodPollAt, lastReload } = observation;
+  return {
+    version: facts.version,
+    pid: facts.pid,
+    startedAt: new Date(facts.startedAtMs).toISOString(),
+    now: new Date(clock.wallMs).toISOString(),
+    statsSource: config && redactUrlCredentials(config.stats.source),
+    lastGoodPollAt: lastGoodPollAt === undefined ? null : iso(lastGoodPollAt),
+    lastGoodPollAgeMs: lastGoodPollAt === undefined ? null : Math.max(0, Math.round(clock.perfMs - lastGoodPollAt)),
+    statsError: observation.statsError,
+    // The HAProxy event stream does not exist yet (issue 7).
+    events: null,
+    neighbors: [...observation.neighbors].map(([address, { state, since }]) => ({ address, state, since: iso(since) })),
+    services: (config?.services ?? []).map((service) => serviceStatus(observation, service, iso, facts.startedAtMs)),
+    lastReload: lastReload === undefined ? null : { at: iso(lastReload.at), ok: lastReload.result.ok, error: lastReload.result.ok ? null : lastReload.result.error },
+  };
+}
+
+function serviceStatus(observation: Observation, service: ServiceConfig, iso: (at: number) => string, startedAtMs: number): ServiceStatus {
+  const health = observation.state?.health.get(service.name);
+  const verdict = observation.verdicts.get(service.name);
+  const need = describeNeed(service.health, observation.measuredAsUp.get(service.name) ?? false);
+  const reason = verdict?.reason ?? 'waiting for the first poll';
+  return {
+    name: service.name,
+    verdict: health?.settled ?? 'init',
+    phase: health?.phase ?? 'init',
+    since: health ? iso(health.settledAt) : new Date(startedAtMs).toISOString(),
+    reason,
+    mode: verdict?.mode ?? 'withdrawn',
+    backends: (verdict?.backends ?? []).map((count): BackendStatus => ({ ...count, need })),
+    routes: service.prefixes.map((prefix) => routeStatus(prefix, observation.state?.routes.get(prefix), reason, iso)),
+    // Route dampening does not exist yet (issue 7).
+    dampening: null,
+  };
+}
+
+function routeStatus(prefix: string, record: RouteRecord | undefined, serviceReason: string, iso: (at: number) => string): RouteStatus {
+  if (record === undefined || record.status === 'unknown') {
+    return {
+      prefix,
+      state: 'withdrawn',
+      command: null,
+      nextHop: null,
+      neighbors: [],
+      asPath: [],
+      med: null,
+      localPreference: null,
+      communities: [],
+      largeCommunities: [],
+      why: record === undefined ? serviceReason : 'not decided yet: the first poll announces it or withdraws what an earlier instance may have left',
+    };
+  }
+  const { route } = record;
+  const { asPath = [], med, localPreference, communities = [], largeCommunities = [] } = route.attributes;
+  const state = record.status === 'accepted' ? 'announced' : record.status === 'sent' ? 'pending' : 'rejected';
+  const why = {
+    announced: null,
+    pending: 'sent to ExaBGP, no answer yet (with exabgp.api.ack false none ever comes)',
+    rejected: `ExaBGP answered "error" ${record.rejections} time(s) in a row (is the process in the neighbor's api block?); sending it again${record.retryAt === undefined ? '' : ` at ${iso(record.retryAt)}`}`,
+  }[state];
+  return {
+    prefix,
+    state,
+    command: formatAnnounce(route),
+    nextHop: route.nextHop,
+    neighbors: route.neighbors,
+    asPath,
+    med: med ?? null,
+    localPreference: localPreference ?? null,
+    communities,
+    largeCommunities,
+    why,
+  };
+}
+
+/**
+ * The threshold in words, "≥ 1" or "≥ 2 and ≥ 50%", as src/health/evaluate-service.ts applies it:
+ * a service that is up is held to minUp/minUpPercent, one that is not to the recover levels.
+ */
+export function describeNeed(health: HealthRule, up: boolean): string {
+  const minUp = up ? health.minUp : (health.recoverMinUp ?? health.minUp);
+  const minUpPercent = up ? health.minUpPercent : (health.recoverMinUpPercent ?? health.minUpPercent);
+  if (minUp === undefined && minUpPercent === undefined) return '≥ 1';
+  return [minUp !== undefined ? `≥ ${minUp}` : undefined, minUpPercent !== undefined ? `≥ ${minUpPercent}%` : undefined].filter(Boolean).join(' and ');
+}
