@@ -11,7 +11,8 @@ if (major < 20) {
   process.exit(1);
 }
 
-const packages = ['haproxy', 'exabgp', 'bird2', 'socat', 'iproute2'];
+// shellcheck and cloud-init check the generated install.sh, azure.sh and cloud-init.yaml.
+const packages = ['haproxy', 'exabgp', 'bird2', 'socat', 'iproute2', 'shellcheck', 'cloud-init'];
 const installed = (name) => spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' }).stdout?.includes('install ok installed');
 const missing = packages.filter((name) => !installed(name));
 
