@@ -31,7 +31,7 @@ export interface ExabgpConfigOptions {
   neighbors: readonly ExabgpNeighbor[];
 }
 
-/** exabgp.conf text for ExaBGP 4.2 (checked with `exabgp --test` on 4.2.21). */
+/** exabgp.conf text for ExaBGP 4.2 and 5.0: the same text runs both (4.2.21 and 5.0.13 in the e2e test). */
 export function exabgpConfig(options: ExabgpConfigOptions): string {
   const lines: string[] = [];
   for (const proc of options.processes ?? []) {

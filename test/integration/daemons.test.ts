@@ -19,6 +19,7 @@ import {
   type Exabgp,
   type Lab,
 } from '../../lab/daemons/index.js';
+import { exabgpVersions } from '../../lab/daemons/exabgp.js';
 
 const prefix = '198.18.0.10/32';
 
@@ -175,13 +176,13 @@ describe('backend', () => {
   });
 });
 
-describe('ExaBGP → BIRD over loopback', () => {
+describe.each(exabgpVersions)('ExaBGP %s → BIRD over loopback', (version) => {
   let lab: Lab;
   let bird: Bird;
   let exabgp: Exabgp;
 
   beforeAll(async () => {
-    lab = openLab('exabgp-bird');
+    lab = openLab(`exabgp-${version}-bird`);
     bird = await startBird(lab, { routerId: '127.0.0.2', localAs: 65515, neighbors: [{ name: 'nva', address: '127.0.0.1', as: 65010 }] });
     // A stand-in for the plugin: one announce, then read ExaBGP's acks until stdin closes.
     const apiScript = lab.path('announce-once.mjs');
@@ -194,6 +195,7 @@ describe('ExaBGP → BIRD over loopback', () => {
       ].join('\n'),
     );
     exabgp = await startExabgp(lab, {
+      version,
       config: exabgpConfig({
         processes: [{ name: 'announcer', run: [process.execPath, apiScript] }],
         neighbors: [
@@ -203,6 +205,10 @@ describe('ExaBGP → BIRD over loopback', () => {
     });
   });
   afterAll(() => lab.close());
+
+  it('is the ExaBGP release asked for', () => {
+    expect(exabgp.release).toBe(version === '4.2' ? '4.2.21' : '5.0.13');
+  });
 
   it('establishes the session', async () => {
     await bird.waitForEstablished('nva');

@@ -1,7 +1,7 @@
-// Acceptance test of the plugin: real HAProxy, ExaBGP 4.2 running dist/exabgp-anycast.js, and
-// BIRD 2 as the BGP peer, all on loopback. Assertions are made on BIRD's routing table.
+// Acceptance test of the plugin: real HAProxy, ExaBGP (Debian's 4.2 and the vendored 5.0.13)
+// running dist/exabgp-anycast.js, and BIRD 2 as the BGP peer, all on loopback. Assertions are
+// made on BIRD's routing table.
 import { existsSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   assertSteady,
@@ -17,15 +17,16 @@ import {
   type Exabgp,
   type Lab,
 } from '../../lab/daemons/index.js';
+import { exabgpVersions } from '../../lab/daemons/exabgp.js';
 import { startHaproxy, type RunningHaproxy } from '../support/haproxy.js';
+import { bundlePath as plugin, pluginNode } from '../support/plugin-process.js';
 
-const plugin = fileURLToPath(new URL('../../dist/exabgp-anycast.js', import.meta.url));
 const prefix = '198.18.0.10/32';
 const prepended = [65010, 65010, 65010];
 /** Plugin poll interval × fall, plus HAProxy's inter × fall, plus slack for a busy machine. */
 const steadyMs = 2000;
 
-describe('exabgp-anycast between HAProxy and a BGP peer', () => {
+describe.each(exabgpVersions)('exabgp-anycast between HAProxy and a BGP peer, under ExaBGP %s', (version) => {
   let lab: Lab;
   let s1: Backend;
   let s2: Backend;
@@ -35,7 +36,7 @@ describe('exabgp-anycast between HAProxy and a BGP peer', () => {
 
   beforeAll(async () => {
     if (!existsSync(plugin)) throw new Error(`${plugin} is missing: run \`npm run build\` first`);
-    lab = openLab('e2e');
+    lab = openLab(`e2e-${version}`);
     s1 = await startBackend(lab, { name: 's1' });
     s2 = await startBackend(lab, { name: 's2' });
     haproxy = await startHaproxy({
@@ -70,8 +71,9 @@ describe('exabgp-anycast between HAProxy and a BGP peer', () => {
       }),
     );
     exabgp = await startExabgp(lab, {
+      version,
       config: exabgpConfig({
-        processes: [{ name: 'anycast', run: [process.execPath, plugin, 'run', '--config', pluginConfig] }],
+        processes: [{ name: 'anycast', run: [pluginNode, plugin, 'run', '--config', pluginConfig] }],
         neighbors: [
           { peerAddress: bird.address, connectPort: bird.port, localAddress: '127.0.0.1', routerId: '127.0.0.1', localAs: 65010, peerAs: 65515, processes: ['anycast'] },
         ],
