@@ -2,9 +2,11 @@ import { Command } from 'commander';
 import { version } from '../../package.json';
 import { dryRunCommand } from './dry-run.js';
 import { generateCommand } from './generate.js';
+import { reloadCommand } from './reload.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
+import { statusCommand } from './status.js';
 import { validateCommand } from './validate.js';
 
 /** The whole CLI. main.ts runs it. */
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
   program.addCommand(validateCommand());
   program.addCommand(generateCommand());
   program.addCommand(schemaCommand());
+  program.addCommand(statusCommand());
+  program.addCommand(reloadCommand());
   // addCommand does not pass these settings down; tests and scripts rely on both.
   for (const command of program.commands) command.exitOverride().showHelpAfterError('(add --help for usage and examples)');
   return program;
