@@ -1,10 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { isIPv4 } from 'node:net';
 import type { ReloadResult } from '../engine/poll-loop.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { expositionContentType } from './exposition.js';
-import type { ListenAddress } from './listen-address.js';
+import { isLoopback, type ListenAddress } from './listen-address.js';
 import type { PluginStatus } from './plugin-status.js';
 
 /** What the endpoints answer with; each built from what the plugin last reported, never by waiting on it. */
@@ -95,11 +94,6 @@ function bindProblem(error: NodeJS.ErrnoException, { host, port }: ListenAddress
     default:
       return errorMessage(error);
   }
-}
-
-function isLoopback(address: string): boolean {
-  const v4 = address.replace(/^::ffff:/i, '');
-  return address === '::1' || (isIPv4(v4) && v4.startsWith('127.'));
 }
 
 function send(response: ServerResponse, status: number, contentType: string, body: string): void {

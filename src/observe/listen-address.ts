@@ -28,3 +28,9 @@ export function parseListenAddress(text: string, origin: string): ListenAddress 
   if (!(port >= 1 && port <= 65535)) throw new PluginError('ERR_CONFIG_INVALID', `${origin}: port ${match[3]} in "${text}" is not 1-65535; ${fix}`);
   return { host, port, text };
 }
+
+/** A client (or bind) address on this machine's loopback: 127.0.0.0/8, ::1, or 127.x mapped into IPv6. */
+export function isLoopback(address: string): boolean {
+  const v4 = address.replace(/^::ffff:/i, '');
+  return address === '::1' || (isIPv4(v4) && v4.startsWith('127.'));
+}
