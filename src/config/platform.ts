@@ -22,20 +22,29 @@ export function peerName(platform: Platform): string {
 }
 
 /**
- * Why `asn` cannot be used on `platform`, with the fix, or undefined when it can. IANA's reserved
- * ASNs are refused everywhere (they are never valid on a real network); Azure's reserved ASNs and
- * the 16-bit limit only on Azure, where the hub or Route Server refuses them.
+ * Why `asn` cannot be your own ASN on `platform`, with the fix, or undefined when it can. IANA's
+ * reserved ASNs are refused everywhere (they are never valid on a real network); Azure's reserved
+ * ASNs and the 16-bit limit only on Azure, where the hub or Route Server refuses them.
  */
 export function asnProblem(asn: number, platform: Platform): string | undefined {
   const iana = ianaReservation(asn);
-  if (iana !== undefined) return `${asn} is ${iana}; use a private ASN of your own, e.g. 65010 (64512–65534${isAzure(platform) ? '' : ', or 4200000000–4294967294'})`;
+  if (iana !== undefined) return `${iana}; use a private ASN of your own, e.g. 65010 (64512–65534${isAzure(platform) ? '' : ', or 4200000000–4294967294'})`;
   if (!isAzure(platform)) return undefined;
   const azureFix = 'use a private 16-bit ASN of your own, e.g. 65010 (64512–65514 or 65521–65534)';
   const azure = azureReservation(asn);
-  if (azure !== undefined) return `${asn} is ${azure}; ${azureFix}`;
+  if (azure !== undefined) return `${azure}; ${azureFix}`;
   if (asn > 65535) {
     return `${asn} is a 32-bit ASN, and ${peerName(platform)} accepts only 16-bit ASNs (1–65535); ${azureFix}, or set platform "generic" if the peers are not Azure`;
   }
+  return undefined;
+}
+
+/** IANA's registries of 16- and 32-bit ASNs: why `asn` is no network's ASN, or undefined. */
+export function ianaReservation(asn: number): string | undefined {
+  if (asn === 23456) return `${asn} is AS_TRANS, reserved by IANA (RFC 6793)`;
+  if ((asn >= 64496 && asn <= 64511) || (asn >= 65536 && asn <= 65551)) return `${asn} is reserved by IANA for documentation (RFC 5398)`;
+  if (asn === 65535 || asn === 4294967295) return `${asn} is reserved by IANA (RFC 7300)`;
+  if (asn >= 65552 && asn <= 131071) return `${asn} is reserved by IANA`;
   return undefined;
 }
 
@@ -92,19 +101,10 @@ const publicServiceAddresses = [
   { address: '208.67.220.220', owner: "OpenDNS's public DNS resolver" },
 ];
 
-/** IANA's registries of 16- and 32-bit ASNs. */
-function ianaReservation(asn: number): string | undefined {
-  if (asn === 23456) return 'AS_TRANS, reserved by IANA (RFC 6793)';
-  if ((asn >= 64496 && asn <= 64511) || (asn >= 65536 && asn <= 65551)) return 'reserved by IANA for documentation (RFC 5398)';
-  if (asn === 65535 || asn === 4294967295) return 'reserved by IANA (RFC 7300)';
-  if (asn >= 65552 && asn <= 131071) return 'reserved by IANA';
-  return undefined;
-}
-
 /** Azure's reserved ASNs (RS-FAQ; VW-BGP). */
 function azureReservation(asn: number): string | undefined {
-  if (asn === azurePeerAs) return 'the ASN of the Azure hub and Route Server themselves (reserved by Azure)';
-  if (asn >= 65517 && asn <= 65520) return 'reserved by Azure for its own routing (65520 marks routes from a remote hub)';
-  if (asn === 8074 || asn === 8075 || asn === 12076) return "one of Microsoft's public ASNs, reserved by Azure";
+  if (asn === azurePeerAs) return `${asn} is the ASN of the Azure hub and Route Server themselves (reserved by Azure)`;
+  if (asn >= 65517 && asn <= 65520) return `${asn} is reserved by Azure for its own routing (65520 marks routes from a remote hub)`;
+  if (asn === 8074 || asn === 8075 || asn === 12076) return `${asn} is one of Microsoft's public ASNs, reserved by Azure`;
   return undefined;
 }

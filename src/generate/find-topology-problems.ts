@@ -1,27 +1,64 @@
 import { isIP } from 'node:net';
+import { asnProblem, azurePeerAs, ianaReservation, isAzure, peerName, routeCountCheck } from '../config/platform.js';
 import { prefixProblem } from '../config/prefix.js';
 import { redactUrlCredentials } from '../config/redact-url-credentials.js';
 import type { BackendServers, Topology } from './topology.js';
 
 /**
  * Checks a schema-valid topology for what a schema cannot express: names and addresses that must
- * be unique, address families that must match, and references between objects. Each problem names
- * the JSON path, the bad value and what to do. The other settings passed on to the plugin are left
- * to loadConfig.
+ * be unique, address families that must match, references between objects, and the platform's BGP
+ * rules (ASNs, both hub instances, route limits). Each problem names the JSON path, the bad value
+ * and what to do. The other settings passed on to the plugin are left to loadConfig.
+ *
+ * The next hop needs no check: a topology cannot set one, and every route goes out with
+ * `next-hop self`, the NVA's own peering address, as Azure requires.
  */
 export function findTopologyProblems(topology: Topology): string[] {
-  return [...asnProblems(topology), ...statsProblems(topology), ...serviceProblems(topology), ...regionProblems(topology)];
+  return [
+    ...asnProblems(topology),
+    ...holdTimeProblems(topology),
+    ...statsProblems(topology),
+    ...serviceProblems(topology),
+    ...routeCountProblems(topology),
+    ...regionProblems(topology),
+  ];
 }
 
 // --- internal ---
 
-function asnProblems({ localAs, peerAs }: Topology): string[] {
-  return localAs === peerAs
-    ? [
-        `/peerAs: ${peerAs} is also localAs; the NVAs peer with the hub over eBGP, so peerAs must be the hub's ASN ` +
-          '(65515 for an Azure Virtual WAN hub) and localAs one of your own',
-      ]
+function asnProblems({ localAs, peerAs, platform }: Topology): string[] {
+  const local = asnProblem(localAs, platform);
+  if (local !== undefined) return [`/localAs: ${local}`, ...peerAsProblems(peerAs, platform)];
+  if (localAs === peerAs) {
+    return [
+      `/peerAs: ${peerAs} is also localAs; the NVAs peer with the hub over eBGP, so peerAs must be the hub's ASN ` +
+        '(65515 for an Azure Virtual WAN hub) and localAs one of your own',
+    ];
+  }
+  return peerAsProblems(peerAs, platform);
+}
+
+function peerAsProblems(peerAs: number, platform: Topology['platform']): string[] {
+  if (isAzure(platform)) {
+    return peerAs === azurePeerAs
+      ? []
+      : [`/peerAs: ${peerAs} is not ${peerName(platform)}'s ASN, which is always ${azurePeerAs}; set peerAs ${azurePeerAs}, or platform "generic" if the peers are not Azure`];
+  }
+  const reserved = ianaReservation(peerAs);
+  return reserved === undefined ? [] : [`/peerAs: ${reserved}; set peerAs to the ASN the peers really use`];
+}
+
+function holdTimeProblems({ holdTime }: Topology): string[] {
+  return holdTime === 1 || holdTime === 2
+    ? [`/holdTime: ${holdTime} is not a BGP hold time, which is 0 (no keepalives) or at least 3 seconds (RFC 4271); use 3 or more`]
     : [];
+}
+
+/** Every NVA sends every service's prefixes to each of its peers. */
+function routeCountProblems({ services, platform }: Topology): string[] {
+  const count = services.reduce((sum, service) => sum + service.prefixes.length, 0);
+  const { problem } = routeCountCheck(count, platform, '/services', 'each peer of every NVA');
+  return problem === undefined ? [] : [problem];
 }
 
 function statsProblems({ stats }: Topology): string[] {
@@ -65,6 +102,7 @@ function regionProblems(topology: Topology): string[] {
   topology.regions.forEach((region, r) => {
     const at = `/regions/${r}`;
     problems.push(...firstUse(regionNames, region.name, `${at}/name`, 'region name'));
+    problems.push(...hubPeerProblems(topology, r));
     problems.push(...backendServerProblems(region.backendServers, `${at}/backendServers`, backends));
     region.nvas.forEach((nva, n) => {
       const nvaAt = `${at}/nvas/${n}`;
@@ -88,6 +126,31 @@ function regionProblems(topology: Topology): string[] {
     });
   });
   return problems;
+}
+
+/**
+ * On Azure, the hub (or Route Server) runs two instances, and every NVA must peer with both and send
+ * both the same routes (RS-FAQ; VW-BGP); the NVAs of one region peer with its one hub.
+ */
+function hubPeerProblems({ platform, regions }: Topology, r: number): string[] {
+  if (!isAzure(platform)) return [];
+  const region = regions[r];
+  const first = region?.nvas[0];
+  if (region === undefined || first === undefined) return [];
+  const samePeers = (peers: string[]) => [...peers].sort().join(' ');
+  return region.nvas.flatMap((nva, n) => {
+    const at = `/regions/${r}/nvas/${n}/peers`;
+    if (nva.peers.length < 2) {
+      return [
+        `${at}: lists ${nva.peers.length} address (${nva.peers.map((p) => `"${p}"`).join(', ')}), but ${peerName(platform)} runs two instances ` +
+          'and each NVA must peer with both and send both the same routes; add the other router address ' +
+          `(${platform === 'azure-vwan' ? 'az network vhub show --query virtualRouterIps' : 'az network routeserver show --query virtualRouterIps'})`,
+      ];
+    }
+    return n > 0 && samePeers(nva.peers) !== samePeers(first.peers)
+      ? [`${at}: differs from the peers of NVA ${first.name}; the NVAs of region ${region.name} peer with the same hub, so list the same two addresses`]
+      : [];
+  });
 }
 
 /** Records the first path where `value` is used; reports any later use. */

@@ -8,8 +8,11 @@ import type { Topology } from './topology.js';
 const processName = 'exabgp-anycast';
 
 /**
- * The exabgp.conf of one NVA (ExaBGP 4.2 syntax): the plugin as an API process and one neighbor
- * per hub peer. There is no static route: only the plugin announces the service prefixes.
+ * The exabgp.conf of one NVA (valid for ExaBGP 4.2 and 5.0): the plugin as an API process and one
+ * neighbor per hub peer. There is no static route: only the plugin announces the service prefixes.
+ * Every neighbor offers route refresh, because Azure sends one to every NVA when a VNet peering is
+ * created and hard-resets the sessions that do not support it; and the topology's hold time, which
+ * is how long a frozen NVA keeps its routes at the hub.
  */
 export function renderExabgpConf(topology: Topology, placement: NvaPlacement): string {
   const { nva } = placement;
@@ -26,6 +29,10 @@ export function renderExabgpConf(topology: Topology, placement: NvaPlacement): s
       `    local-address ${nva.address};`,
       `    local-as ${topology.localAs};`,
       `    peer-as ${topology.peerAs};`,
+      `    hold-time ${topology.holdTime};`,
+      '    capability {',
+      '        route-refresh;',
+      '    }',
       '    family {',
       ...families.map((family) => `        ${family}`),
       '    }',

@@ -12,8 +12,8 @@ const generatedPolling = { intervalMs: 200, rise: 2, fall: 2 };
 
 /**
  * The exabgp-anycast.json of an NVA whose region announces `asPath`: the topology's plugin
- * settings (over the generated polling) and services, plus the two things the generator decides,
- * `nextHop: "self"` and `asPath`.
+ * settings (over the generated polling) and services, plus what the generator decides: the
+ * topology's platform (so `validate` applies the same rules), `nextHop: "self"` and `asPath`.
  */
 export function renderPluginConfig(topology: Topology, asPath: number[]): string {
   const settings = {
@@ -27,7 +27,7 @@ export function renderPluginConfig(topology: Topology, asPath: number[]): string
     asPath,
     ...serviceSettings,
   }));
-  return `${formatJson({ stats: topology.stats, ...settings, services })}\n`;
+  return `${formatJson({ platform: topology.platform, stats: topology.stats, ...settings, services })}\n`;
 }
 
 // --- internal ---

@@ -1,14 +1,26 @@
+import type { Platform } from '../config/platform.js';
+
+/** How a Virtual WAN hub chooses among routes to one prefix (Azure's hubRoutingPreference). */
+export type HubRoutingPreference = 'ExpressRoute' | 'VpnGateway' | 'ASPath';
+
 /**
  * A validated deployment topology (src/generate/topology.schema.json), with defaults filled in.
  * After parseTopology returns one, its fields are trusted.
  */
 export interface Topology {
+  /** Whose BGP rules apply; written into every plugin config. */
+  platform: Platform;
   localAs: number;
   peerAs: number;
   pluginPath: string;
   nodePath: string;
   pluginConfigPath: string;
+  /** Where a fresh NVA downloads the bundle (cloud-init.yaml). */
+  bundle?: { url: string; sha256: string };
   prependStep: number;
+  /** Seconds; 0 or 3-65535. */
+  holdTime: number;
+  hubRoutingPreference: HubRoutingPreference;
   stats: { source: string; timeoutMs?: unknown };
   services: TopologyService[];
   /** Most preferred first. */
@@ -40,8 +52,20 @@ export interface TopologyService {
 
 export interface TopologyRegion {
   name: string;
+  /** The Azure resources of the region's hub, for azure.sh and plan. */
+  azure?: AzureRegionResources;
   backendServers?: BackendServers;
   nvas: TopologyNva[];
+}
+
+export interface AzureRegionResources {
+  resourceGroup?: string;
+  /** Virtual WAN: the hub's name. */
+  hubName?: string;
+  /** Virtual WAN: the resource ID of the hub's connection to the NVAs' virtual network. */
+  vnetConnectionId?: string;
+  /** Route Server: its name. */
+  routeServerName?: string;
 }
 
 export interface TopologyNva {

@@ -26,6 +26,9 @@ describe('parseTopology', () => {
       nodePath: '/usr/bin/node',
       pluginConfigPath: '/etc/exabgp-anycast/exabgp-anycast.json',
       prependStep: 2,
+      platform: 'azure-vwan',
+      holdTime: 180,
+      hubRoutingPreference: 'ExpressRoute',
     });
     expect(topology.services[0]?.haproxy).toEqual({ port: 80, mode: 'http', check: { interMs: 1000, fall: 2, rise: 2 } });
   });
@@ -74,7 +77,7 @@ describe('parseTopology', () => {
     {
       title: 'rejects an unknown top-level setting and lists the known ones',
       changes: [['/prepend', 2]],
-      expected: '/prepend: unknown setting; expected one of "$schema", "localAs", "peerAs"',
+      expected: '/prepend: unknown setting; expected one of "$schema", "platform", "localAs", "peerAs"',
     },
     {
       title: 'rejects a plugin path with a space, which ExaBGP would split',
@@ -140,7 +143,7 @@ describe('parseTopology', () => {
       title: 'rejects an IPv6 NVA without an IPv4 router-id',
       changes: [
         ['/regions/0/nvas/0/address', '2001:db8::70'],
-        ['/regions/0/nvas/0/peers', ['2001:db8::4']],
+        ['/regions/0/nvas/0/peers', ['2001:db8::4', '2001:db8::5']],
       ],
       expected: '/regions/0/nvas/0/routerId: is missing; NVA address "2001:db8::70" is IPv6',
     },
@@ -223,5 +226,154 @@ describe('parseTopology', () => {
     },
   ])('$title', ({ changes, expected }) => {
     expect(problemsOf(seedWith(...changes))).toContain(expected);
+  });
+});
+
+const azureFix = 'use a private 16-bit ASN of your own, e.g. 65010 (64512–65514 or 65521–65534)';
+
+/** `count` distinct /32 prefixes in 198.18.0.0/15. */
+function manyPrefixes(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `198.18.${i >> 8}.${i & 255}/32`);
+}
+
+describe('parseTopology on Azure (platform azure-vwan by default, or azure-route-server)', () => {
+  it.each<{ title: string; changes: Change[]; expected: string }>([
+    {
+      title: 'rejects localAs 65515 at /localAs, as the hub’s own ASN, not only as equal to peerAs',
+      changes: [['/localAs', 65515]],
+      expected: `/localAs: 65515 is the ASN of the Azure hub and Route Server themselves (reserved by Azure); ${azureFix}`,
+    },
+    {
+      title: 'rejects a localAs Azure keeps for remote hubs’ routes',
+      changes: [['/localAs', 65520]],
+      expected: `/localAs: 65520 is reserved by Azure for its own routing (65520 marks routes from a remote hub); ${azureFix}`,
+    },
+    {
+      title: 'rejects Microsoft’s public ASN as localAs',
+      changes: [['/localAs', 8074]],
+      expected: `/localAs: 8074 is one of Microsoft's public ASNs, reserved by Azure; ${azureFix}`,
+    },
+    {
+      title: 'rejects a 32-bit localAs, which the hub does not accept',
+      changes: [['/localAs', 4200000010]],
+      expected: `/localAs: 4200000010 is a 32-bit ASN, and an Azure Virtual WAN hub accepts only 16-bit ASNs (1–65535); ${azureFix}, or set platform "generic"`,
+    },
+    {
+      title: 'rejects an IANA-reserved localAs',
+      changes: [['/localAs', 23456]],
+      expected: '/localAs: 23456 is AS_TRANS, reserved by IANA (RFC 6793); use a private ASN of your own, e.g. 65010 (64512–65534)',
+    },
+    {
+      title: 'rejects a peerAs other than 65515, which every Azure hub and Route Server uses',
+      changes: [['/peerAs', 65000]],
+      expected: `/peerAs: 65000 is not an Azure Virtual WAN hub's ASN, which is always 65515; set peerAs 65515, or platform "generic" if the peers are not Azure`,
+    },
+    {
+      title: 'rejects a reserved ASN in the degrade’s AS path, at its topology path',
+      changes: [['/services/0/onDown', { asPath: [65010, 65010, 65518] }]],
+      expected: `/services/0/onDown/asPath/2: 65518 is reserved by Azure for its own routing (65520 marks routes from a remote hub); ${azureFix}`,
+    },
+    {
+      title: 'rejects a 32-bit ASN in the degrade’s AS path',
+      changes: [['/services/0/onDown', { asPath: [4200000010] }]],
+      expected: '/services/0/onDown/asPath/0: 4200000010 is a 32-bit ASN',
+    },
+    {
+      title: 'rejects an NVA that peers with one of the hub’s two instances, naming where to read the other',
+      changes: [['/regions/1/nvas/0/peers', ['10.15.96.4']]],
+      expected:
+        '/regions/1/nvas/0/peers: lists 1 address ("10.15.96.4"), but an Azure Virtual WAN hub runs two instances and each NVA must peer with both ' +
+        'and send both the same routes; add the other router address (az network vhub show --query virtualRouterIps)',
+    },
+    {
+      title: 'rejects an NVA that peers with one of Route Server’s two instances',
+      changes: [['/platform', 'azure-route-server'], ['/regions/0/nvas/0/peers', ['10.16.96.4']]],
+      expected: 'but Azure Route Server runs two instances and each NVA must peer with both and send both the same routes; add the other router address (az network routeserver show --query virtualRouterIps)',
+    },
+    {
+      title: 'rejects two NVAs of one region that peer with different hubs',
+      changes: [['/regions/0/nvas/1', { name: 'nva-ne-2', address: '172.16.156.71', peers: ['10.16.96.4', '10.16.96.6'] }]],
+      expected: '/regions/0/nvas/1/peers: differs from the peers of NVA nva-ne-1; the NVAs of region northeurope peer with the same hub, so list the same two addresses',
+    },
+    {
+      title: 'rejects more prefixes than a Virtual WAN hub takes from one NVA',
+      changes: [['/services/0/prefixes', manyPrefixes(4001)]],
+      expected:
+        '/services: 4001 prefixes go to each peer of every NVA; a Virtual WAN hub drops the BGP session of an NVA that sends more than 4,000 routes; ' +
+        'aggregate them into shorter prefixes or spread the services over more NVAs',
+    },
+    {
+      title: 'rejects more prefixes than Route Server takes from one peer, counting every service',
+      changes: [
+        ['/platform', 'azure-route-server'],
+        ['/services/0/prefixes', manyPrefixes(1000)],
+        ['/services/1', { name: 'api', prefixes: ['198.19.0.1/32'], health: { backends: ['http_back'] } }],
+      ],
+      expected: '/services: 1001 prefixes go to each peer of every NVA; Route Server drops the BGP session of a peer that sends more than 1,000 routes',
+    },
+    {
+      title: 'rejects a hold time of 1 or 2 seconds, which BGP does not allow',
+      changes: [['/holdTime', 2]],
+      expected: '/holdTime: 2 is not a BGP hold time, which is 0 (no keepalives) or at least 3 seconds (RFC 4271); use 3 or more',
+    },
+    {
+      title: 'rejects an unknown platform, listing the three',
+      changes: [['/platform', 'aws']],
+      expected: '/platform: must be equal to one of the allowed values (got "aws"); expected what the NVAs peer with',
+    },
+    {
+      title: 'rejects an unknown hub routing preference',
+      changes: [['/hubRoutingPreference', 'Latency']],
+      expected: '/hubRoutingPreference: must be equal to one of the allowed values (got "Latency")',
+    },
+  ])('$title', ({ changes, expected }) => {
+    expect(problemsOf(seedWith(...changes))).toContain(expected);
+  });
+
+  it('reports localAs 65515 once, at /localAs, not as equal to peerAs', () => {
+    const message = problemsOf(seedWith(['/localAs', 65515]));
+    expect(message).not.toContain('is also localAs');
+    expect(message.split('\n')).toHaveLength(2);
+  });
+
+  it.each<Change[]>([
+    [['/holdTime', 0]],
+    [['/holdTime', 3]],
+    [['/services/0/prefixes', manyPrefixes(4000)]],
+    [['/platform', 'azure-route-server'], ['/services/0/prefixes', manyPrefixes(1000)]],
+  ])('accepts %j', (...changes) => {
+    expect(() => parseTopology(seedWith(...changes), 'topology.json')).not.toThrow();
+  });
+
+  it('gives a route only the NVA’s own peering address as next hop: a topology cannot set one', () => {
+    expect(problemsOf(seedWith(['/services/0/nextHop', '172.16.156.70']))).toContain(
+      '/services/0/nextHop: generate sets nextHop to "self" (each NVA\'s own peering address, the only next hop Azure accepts); remove it',
+    );
+  });
+});
+
+describe('parseTopology with platform "generic"', () => {
+  it.each<Change[]>([
+    [['/localAs', 4200000010]],
+    [['/peerAs', 65000]],
+    [['/regions/1/nvas/0/peers', ['10.15.96.4']]],
+    [['/services/0/onDown', { asPath: [65010, 65520] }]],
+    [['/services/0/prefixes', manyPrefixes(4001)]],
+  ])('accepts what only Azure refuses: %j', (...changes) => {
+    expect(() => parseTopology(seedWith(['/platform', 'generic'], ...changes), 'topology.json')).not.toThrow();
+  });
+
+  it.each<[number, string]>([
+    [23456, '/localAs: 23456 is AS_TRANS, reserved by IANA (RFC 6793); use a private ASN of your own, e.g. 65010 (64512–65534, or 4200000000–4294967294)'],
+    [64500, '/localAs: 64500 is reserved by IANA for documentation (RFC 5398)'],
+    [4294967295, '/localAs: 4294967295 is reserved by IANA (RFC 7300)'],
+  ])('still rejects the IANA-reserved localAs %i', (asn, expected) => {
+    expect(problemsOf(seedWith(['/platform', 'generic'], ['/localAs', asn]))).toContain(expected);
+  });
+
+  it('still rejects an IANA-reserved peerAs', () => {
+    expect(problemsOf(seedWith(['/platform', 'generic'], ['/peerAs', 65535]))).toContain(
+      '/peerAs: 65535 is reserved by IANA (RFC 7300); set peerAs to the ASN the peers really use',
+    );
   });
 });

@@ -28,7 +28,7 @@ describe('renderExabgpConf', () => {
     );
   });
 
-  it('writes one neighbor per peer with router-id, local-address, both ASNs, family and api', () => {
+  it('writes one neighbor per peer with router-id, local-address, both ASNs, hold time, route refresh, family and api', () => {
     expect(confOf([])).toContain(
       [
         'neighbor 10.16.96.5 {',
@@ -36,6 +36,10 @@ describe('renderExabgpConf', () => {
         '    local-address 172.16.156.70;',
         '    local-as 65010;',
         '    peer-as 65515;',
+        '    hold-time 180;',
+        '    capability {',
+        '        route-refresh;',
+        '    }',
         '    family {',
         '        ipv4 unicast;',
         '    }',
@@ -66,9 +70,14 @@ describe('renderExabgpConf', () => {
     const conf = confOf([
       ['/regions/0/nvas/0/address', '2001:db8:156::70'],
       ['/regions/0/nvas/0/routerId', '172.16.156.70'],
-      ['/regions/0/nvas/0/peers', ['2001:db8:96::4']],
+      ['/regions/0/nvas/0/peers', ['2001:db8:96::4', '2001:db8:96::5']],
     ]);
     expect(conf).toContain('neighbor 2001:db8:96::4 {\n    router-id 172.16.156.70;\n    local-address 2001:db8:156::70;');
+  });
+
+  it.each([0, 3, 9, 180, 65535])('offers the topology’s hold time %i in every neighbor', (holdTime) => {
+    const conf = confOf([['/holdTime', holdTime]]);
+    expect(conf.match(/^ {4}hold-time \d+;$/gm)).toEqual([`    hold-time ${holdTime};`, `    hold-time ${holdTime};`]);
   });
 
   it('says in a comment which region and as-path the NVA has', () => {

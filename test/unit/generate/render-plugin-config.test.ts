@@ -5,7 +5,12 @@ import { parseTopology } from '../../../src/generate/parse-topology.js';
 import { renderPluginConfig } from '../../../src/generate/render-plugin-config.js';
 import { readTopologyText, seedWith, topologyFiles, type Change } from './topologies.js';
 
-const topologiesWithDefaultTimeout = topologyFiles.filter((file) => parseTopology(readTopologyText(file), file).stats.timeoutMs === undefined);
+/**
+ * Topologies whose generated configs must raise no warning: the fixtures and the lab's, whose
+ * prefixes are nobody's. The seed (examples/) keeps Quad9's 9.9.9.9 to reproduce the seed, and
+ * warns about that alone.
+ */
+const quietTopologies = [...topologyFiles.filter((file) => file !== 'examples/topology.json'), 'lab/topology.json'];
 
 function configOf(asPath: number[], ...changes: Change[]): unknown {
   return JSON.parse(renderPluginConfig(parseTopology(seedWith(...changes), 'topology.json'), asPath));
@@ -14,6 +19,7 @@ function configOf(asPath: number[], ...changes: Change[]): unknown {
 describe('renderPluginConfig', () => {
   it('writes the seed service with nextHop self, the given as-path and the generated polling', () => {
     expect(configOf([65010, 65010, 65010])).toEqual({
+      platform: 'azure-vwan',
       stats: { source: 'unix:/run/haproxy/admin.sock' },
       intervalMs: 200,
       rise: 2,
@@ -28,6 +34,10 @@ describe('renderPluginConfig', () => {
         },
       ],
     });
+  });
+
+  it.each(['azure-vwan', 'azure-route-server', 'generic'])('writes the topology’s platform %s, so validate checks the config by the same rules', (platform) => {
+    expect(configOf([65010], ['/platform', platform])).toMatchObject({ platform });
   });
 
   it.each<{ setting: string; value: unknown }>([
@@ -67,9 +77,15 @@ describe('renderPluginConfig', () => {
     expect(config).toMatchObject({ intervalMs: 200, rise: 2, fall: 2, stats: { timeoutMs: 100 } });
   });
 
-  it.each(topologiesWithDefaultTimeout)('writes configs that raise no warning from %s, which leaves the stats timeout to the default', (file) => {
+  it.each(quietTopologies)('writes configs that raise no warning from %s', (file) => {
     const topology = parseTopology(readTopologyText(file), file);
     const config = loadConfig(renderPluginConfig(topology, [topology.localAs]), 'exabgp-anycast.json');
     expect(configWarnings(config)).toEqual([]);
+  });
+
+  it('writes configs from the seed that warn only that 9.9.9.9 is Quad9’s resolver, which the seed announced', () => {
+    const topology = parseTopology(readTopologyText('examples/topology.json'), 'examples/topology.json');
+    const config = loadConfig(renderPluginConfig(topology, [topology.localAs]), 'exabgp-anycast.json');
+    expect(configWarnings(config)).toEqual([expect.stringMatching(/^\/services\/0\/prefixes\/0: 9\.9\.9\.9\/32 holds 9\.9\.9\.9, Quad9's public DNS resolver; /)]);
   });
 });
