@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { version } from '../../package.json';
 import { dryRunCommand } from './dry-run.js';
 import { generateCommand } from './generate.js';
+import { planCommand } from './plan.js';
 import { reloadCommand } from './reload.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   program.addCommand(replayCommand());
   program.addCommand(validateCommand());
   program.addCommand(generateCommand());
+  program.addCommand(planCommand());
   program.addCommand(schemaCommand());
   program.addCommand(statusCommand());
   program.addCommand(reloadCommand());
