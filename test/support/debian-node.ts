@@ -24,9 +24,21 @@ const debianMajor = '18';
  * Returns the version it runs, e.g. `v18.20.4`.
  */
 export function ensureDebianNode(): string {
-  const version = debianNodeVersion();
-  const root = join(cacheDir, version.replace(/[^\w.-]/g, '_'), 'root');
-  if (!existsSync(root)) unpackPackages(version, root);
+  let version = debianNodeVersion();
+  let root = unpackedRoot(version);
+  if (!existsSync(root)) {
+    try {
+      unpackPackages(version, root);
+    } catch (error) {
+      // Package lists older than the mirror name files it no longer has (a security update
+      // replaced them): refresh the lists once and take what they name now.
+      console.error(`apt-get download of nodejs ${version} failed (${String(error)}); running apt-get update and trying again`);
+      aptGetUpdate();
+      version = debianNodeVersion();
+      root = unpackedRoot(version);
+      if (!existsSync(root)) unpackPackages(version, root);
+    }
+  }
   writeScript(root);
   const started = spawnSync(debianNodePath, ['-p', 'process.version'], { encoding: 'utf8' });
   const running = started.stdout.trim();
@@ -38,6 +50,10 @@ export function ensureDebianNode(): string {
 
 // --- internal ---
 
+const unpackedRoot = (version: string) => join(cacheDir, version.replace(/[^\w.-]/g, '_'), 'root');
+
+const aptGetUpdate = () => execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+
 /** The newest `nodejs` 18.x the apt sources offer (the security update when there is one). */
 function debianNodeVersion(): string {
   const newest = () =>
@@ -48,7 +64,7 @@ function debianNodeVersion(): string {
       .sort((a, b) => (spawnSync('dpkg', ['--compare-versions', a, 'gt', b]).status === 0 ? -1 : 1))[0];
   let version = newest();
   if (version === undefined) {
-    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+    aptGetUpdate();
     version = newest();
   }
   if (version === undefined) {
