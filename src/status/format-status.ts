@@ -118,7 +118,9 @@ function surroundings(status: PluginStatus, now: number): string[] {
   }
   if (status.lastReload !== null) {
     const { at, ok, error } = status.lastReload;
-    lines.push(`last reload: ${ago(at)} ago, ${ok ? 'accepted' : `rejected: ${error ?? 'no reason given'}`}`);
+    // A rejected config lists its problems on several lines: keep them under this one.
+    const why = (error ?? 'no reason given').split('\n').join('\n  ');
+    lines.push(`last reload: ${ago(at)} ago, ${ok ? 'accepted' : `rejected: ${why}`}`);
   }
   lines.push(`plugin: pid ${status.pid}, version ${status.version}, up for ${ago(status.startedAt)}`);
   return lines;

@@ -80,6 +80,12 @@ describe('formatStatus', () => {
     expect(text).toContain('last reload: 1m00s ago, rejected: /rise: must be >= 1\n');
   });
 
+  it('indents the lines of a rejected reload\'s errors under it', () => {
+    const lastReload = { at: ago(2000), ok: false, error: 'cfg.json: invalid configuration:\n  - /rise: must be >= 1 (got 0)' };
+    expect(formatStatus(status({ lastReload }))).toContain('last reload: 2s ago, rejected: cfg.json: invalid configuration:\n    - /rise: must be >= 1 (got 0)\nplugin:');
+    expect(formatStatus(status({ lastReload: { at: ago(2000), ok: true, error: null } }))).toContain('last reload: 2s ago, accepted\n');
+  });
+
   it('says when there has been no good poll yet', () => {
     expect(formatStatus(status({ lastGoodPollAt: null, lastGoodPollAgeMs: null }))).toContain('stats: last good poll none yet from');
   });
