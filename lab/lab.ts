@@ -1,11 +1,12 @@
 // The whole lab: namespaces, the hub, two NVAs built from `generate` output, the client.
 // Used by `npm run demo`, the fault-matrix tests and the failover benchmark.
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleAgents, type AgentPaths } from './agents/bundle.js';
 import { ClientRun } from './client.js';
 import { openLab, registerCleanup, type Lab as DaemonLab } from './daemons/index.js';
-import { run } from './exec.js';
+import { mustIn, run } from './exec.js';
 import { Hub } from './hub.js';
 import { createTopology, destroyNamespaces, destroyNamespacesSync, labId, LAB_DIR_PREFIX, SERVICE_ADDR, sweepStale, type Topology } from './netns.js';
 import { Nva, type NvaFiles } from './nva.js';
@@ -47,7 +48,11 @@ export interface LabOptions {
   keepDir?: boolean;
 }
 
-/** Inside each NVA namespace, /etc/exabgp is that NVA's own folder (ip netns exec bind-mounts /etc/netns/NS/exabgp). */
+/**
+ * Inside each NVA namespace, /etc/exabgp is that NVA's own folder (ip netns exec bind-mounts
+ * /etc/netns/NS/exabgp), so the lab keeps there every file whose in-NVA path the generated files
+ * name: the bundle, the plugin config, HAProxy's stats socket, the maintenance file.
+ */
 export const NVA_ETC = '/etc/exabgp';
 
 export class Lab {
@@ -167,13 +172,16 @@ export class Lab {
     return this.nvas[1] as Nva;
   }
 
-  /** Writes the topology for `generate` (lab/topology.json + options), runs it, and places its output. */
+  /**
+   * Writes the topology for `generate` (lab/topology.json + options), runs it, and sets each NVA up
+   * with its generated install.sh, as an operator would, under a root prefix of its own.
+   */
   private async generate(log: (m: string) => void): Promise<Map<string, NvaFiles>> {
     const root = this.opts.repoRoot;
     const plugin = this.opts.plugin ?? join(root, 'dist', 'exabgp-anycast.js');
     if (!existsSync(plugin)) throw new Error(`${plugin} is missing: run npm run build first`);
     const t = JSON.parse(readFileSync(join(root, 'lab', 'topology.json'), 'utf8')) as TopologyInput;
-    t.pluginPath = plugin;
+    t.pluginPath = `${NVA_ETC}/exabgp-anycast.js`;
     t.nodePath = process.execPath;
     if (this.opts.intervalMs !== undefined) t.intervalMs = this.opts.intervalMs;
     if (this.opts.rise !== undefined) t.rise = this.opts.rise;
@@ -191,30 +199,43 @@ export class Lab {
     writeFileSync(topoFile, `${JSON.stringify(t, null, 2)}\n`);
     const out = this.scope.path('generated');
     log(`generate: ${plugin} generate ${topoFile} → ${out}`);
-    const files = await generateFiles(plugin, topoFile, out);
+    const generated = await run(process.execPath, [plugin, 'generate', '--topology', topoFile, '--out', out], { timeoutMs: 30_000 });
+    if (generated.code !== 0) throw new Error(`generate failed: ${generated.stderr || generated.stdout}`);
     const res = new Map<string, NvaFiles>();
     for (const net of this.topo.regions) {
       const region = t.regions.find((r) => r.name === net.region);
       const nvaName = region?.nvas[0]?.name;
       if (!nvaName) throw new Error(`topology has no NVA for ${net.region}`);
-      const f = files(nvaName);
-      // Each NVA's /etc/exabgp: the generated plugin config goes where the generated exabgp.conf expects it.
+      // The NVA's root prefix is a folder of its own, except that its etc/exabgp is the namespace's own /etc/exabgp.
       const etc = join('/etc/netns', net.ns, 'exabgp');
       mkdirSync(etc, { recursive: true });
       chmodSync(etc, 0o755);
-      const cfgPath = t.pluginConfigPath ?? `${NVA_ETC}/exabgp-anycast.json`;
-      const cfgHost = cfgPath.startsWith(`${NVA_ETC}/`) ? join(etc, cfgPath.slice(NVA_ETC.length + 1)) : cfgPath;
-      cpSync(f.pluginConf, cfgHost);
-      chmodSync(cfgHost, 0o644);
-      const sock = t.stats.source.startsWith('unix:') ? t.stats.source.slice(5) : '';
+      const nvaRoot = join(nvaRootsDir(this.topo), net.tag);
+      mkdirSync(join(nvaRoot, 'etc'), { recursive: true });
+      symlinkSync(etc, join(nvaRoot, NVA_ETC));
+      const install = await run('ip', ['netns', 'exec', net.ns, 'sh', join(out, nvaName, 'install.sh'), '--root', nvaRoot, '--bundle', plugin]);
+      if (install.code !== 0) throw new Error(`install.sh failed for ${nvaName}: ${install.stderr || install.stdout}`);
+      for (const line of install.stdout.trim().split('\n')) log(`${net.region}: ${line}`);
+      await this.putServiceAddressesOnLo(net.ns, nvaRoot);
+      const inNva = (path: string) => (path.startsWith(`${NVA_ETC}/`) ? join(etc, path.slice(NVA_ETC.length + 1)) : path);
+      const sock = t.stats.source.startsWith('unix:') ? t.stats.source.slice('unix:'.length) : '';
       res.set(net.region, {
-        exabgpConf: f.exabgpConf,
-        haproxyCfg: f.haproxyCfg,
-        pluginConf: cfgHost,
-        statsSocket: sock.startsWith(`${NVA_ETC}/`) ? join(etc, sock.slice(NVA_ETC.length + 1)) : sock,
+        exabgpConf: inNva(`${NVA_ETC}/exabgp.conf`),
+        haproxyCfg: join(nvaRoot, 'etc', 'haproxy', 'haproxy.cfg'),
+        pluginConf: inNva(t.pluginConfigPath ?? '/etc/exabgp-anycast/exabgp-anycast.json'),
+        statsSocket: inNva(sock),
       });
     }
     return res;
+  }
+
+  /** What systemd does at boot with the installed address unit: its commands, in the NVA's namespace. */
+  private async putServiceAddressesOnLo(ns: string, nvaRoot: string): Promise<void> {
+    const unit = readFileSync(join(nvaRoot, 'etc', 'systemd', 'system', 'exabgp-anycast-loopback.service'), 'utf8');
+    for (const [, command = ''] of unit.matchAll(/^ExecStart=(.*)$/gm)) {
+      const [program = '', ...args] = command.split(' ');
+      await mustIn(ns, program, args);
+    }
   }
 
   /** The client agent in the client namespace: one GET of the service address every periodMs. */
@@ -254,25 +275,23 @@ async function removeNetwork(topo: Topology | undefined): Promise<void> {
   removeEtc(topo);
 }
 
+/**
+ * Where each NVA's install.sh root prefix lives (`<dir>/<tag>`). Not in the lab's own dir: the roots
+ * hold links that resolve only inside the NVA's namespace. The name lets sweepStale remove it too.
+ */
+function nvaRootsDir(topo: Topology): string {
+  return join(tmpdir(), `lab-${LAB_DIR_PREFIX}${process.pid}-${topo.id}-nva-roots`);
+}
+
 function removeEtc(topo: Topology | undefined): void {
   if (!topo) return;
+  rmSync(nvaRootsDir(topo), { recursive: true, force: true });
   for (const ns of topo.namespaces) rmSync(join('/etc/netns', ns), { recursive: true, force: true });
   try {
     if (readdirSync('/etc/netns').length === 0) rmdirSync('/etc/netns');
   } catch {
     /* absent or in use by others */
   }
-}
-
-/** Runs `generate`; returns a function giving each NVA's output files. */
-async function generateFiles(
-  plugin: string,
-  topoFile: string,
-  out: string,
-): Promise<(nva: string) => { exabgpConf: string; haproxyCfg: string; pluginConf: string }> {
-  const r = await run(process.execPath, [plugin, 'generate', '--topology', topoFile, '--out', out], { timeoutMs: 30_000 });
-  if (r.code !== 0) throw new Error(`generate failed: ${r.stderr || r.stdout}`);
-  return (nva) => ({ exabgpConf: join(out, nva, 'exabgp.conf'), haproxyCfg: join(out, nva, 'haproxy.cfg'), pluginConf: join(out, nva, 'exabgp-anycast.json') });
 }
 
 export function repoRootFrom(start: string): string {

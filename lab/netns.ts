@@ -6,7 +6,8 @@
 //   ne0 198.18.1.1/30      we0 198.18.1.5/30
 //      |                      |
 //   nva-ne 198.18.1.2      nva-we 198.18.1.6   (ExaBGP AS 65010 + plugin, HAProxy, backends)
-//   lo: 198.18.0.100/32    lo: 198.18.0.100/32   (the anycast service address)
+//   lo: 198.18.0.100/32    lo: 198.18.0.100/32   (the anycast service address, put there by the
+//                                                  address unit each NVA's install.sh installs: lab.ts)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -109,7 +110,6 @@ export async function createTopology(id: string): Promise<Topology> {
     await must('ip', ['-n', t.clientNs, 'route', 'add', 'default', 'via', t.hubClientAddr]);
     for (const r of t.regions) {
       await link(t.hubNs, r.hubIf, r.hubAddr, r.ns, 'hub0', r.nvaAddr);
-      await must('ip', ['-n', r.ns, 'addr', 'add', SERVICE_PREFIX, 'dev', 'lo']);
       await must('ip', ['-n', r.ns, 'route', 'add', 'default', 'via', r.hubAddr]);
       await sysctl(r.ns, 'net.ipv4.conf.all.rp_filter', '0');
     }
