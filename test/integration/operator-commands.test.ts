@@ -178,6 +178,45 @@ describe('validate', () => {
   });
 });
 
+describe('validate on Azure (platform azure-vwan unless the config says otherwise)', () => {
+  it('rejects a reserved ASN in an AS path, naming the path and the fix, and accepts it with platform "generic"', () => {
+    const { code, stderr } = cli('validate', '--config', configFile({}, { asPath: [65515] }));
+    expect(code).toBe(1);
+    expect(stderr).toContain('/services/0/asPath/0: 65515 is the ASN of the Azure hub and Route Server themselves (reserved by Azure); use a private 16-bit ASN');
+    expect(cli('validate', '--config', configFile({ platform: 'generic' }, { asPath: [65515] })).code).toBe(0);
+  });
+
+  it('warns that a public resolver address is taken over for the clients', () => {
+    const { code, stderr } = cli('validate', '--config', configFile({}, { prefixes: ['9.9.9.9/32'] }));
+    expect(code).toBe(0);
+    expect(stderr).toContain("warning: /services/0/prefixes/0: 9.9.9.9/32 holds 9.9.9.9, Quad9's public DNS resolver; announcing it takes the address over for your clients");
+  });
+});
+
+describe('plan', () => {
+  const seed = new URL('../../examples/topology.json', import.meta.url).pathname;
+
+  it('prints which region each hub and the ExpressRoute edge prefers, and warns on stderr where the order cannot hold', () => {
+    const { code, stdout, stderr } = cli('plan', '--topology', seed);
+    expect(code).toBe(0);
+    expect(stdout).toContain('HUB NORTHEUROPE  HUB WESTEUROPE  EXPRESSROUTE EDGE');
+    expect(stdout).toContain('normal            northeurope      westeurope *    northeurope');
+    expect(stderr).toContain('warning: hubRoutingPreference "ExpressRoute": every hub prefers its own region’s route');
+    expect(stdout).not.toContain('warning');
+  });
+
+  it('prints one JSON object with --json, and exits 1 on an invalid topology', () => {
+    const { code, stdout } = cli('plan', '--topology', seed, '--json');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ platform: 'azure-vwan', hubRoutingPreference: 'ExpressRoute', vantagePoints: ['hub northeurope', 'hub westeurope', 'ExpressRoute edge'] });
+    const invalid = join(dir, 'topology-65515.json');
+    writeFileSync(invalid, JSON.stringify({ ...JSON.parse(readFileSync(seed, 'utf8')), localAs: 65515 }));
+    const rejected = cli('plan', '--topology', invalid);
+    expect(rejected.code).toBe(1);
+    expect(rejected.stderr).toContain('/localAs: 65515 is the ASN of the Azure hub and Route Server themselves (reserved by Azure)');
+  });
+});
+
 describe('the bundle', () => {
   it('runs as one copied file with no node_modules above it, got included (HTTP stats page)', async () => {
     const csv = readFileSync(fixture('2.6-http.csv'), 'utf8');
