@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cleanupAll } from './daemons/index.js';
-import { run } from './exec.js';
+import { run, runIn } from './exec.js';
 import { formatHubTable } from './hub.js';
 import { Lab, repoRootFrom } from './lab.js';
 import { fmtMs, HaproxyPoller } from './measure.js';
@@ -57,6 +57,7 @@ async function main(): Promise<number> {
   say(`lab up: hub ${lab.topo.hubNs}, NVAs ${ne.ns} / ${we.ns}, client ${lab.topo.clientNs}; files in ${lab.dir}`);
   const t = lab.topologyInput;
   say(`plugin: poll every ${t.intervalMs} ms, rise ${t.rise}, fall ${t.fall}; HAProxy checks: ${haproxyChecks(ne.files.haproxyCfg)}`);
+  await serveStatus(lab);
 
   const poller = new HaproxyPoller(ne.files.statsSocket, 'be_app');
   poller.start();
@@ -67,6 +68,7 @@ async function main(): Promise<number> {
   console.log(`\n${bold(`The hub's table for ${SERVICE_ADDR}/32 (BIRD, AS 65515):`)}`);
   console.log(formatHubTable(await lab.hub.routes(), lab.topo));
   say(`client → http://${SERVICE_ADDR}/ every 20 ms: ${describe(client.byRegion(tStart))}`);
+  await showFleet(lab, repoRoot, 'Before the failover');
 
   console.log(`\n${bold('Failover: killing both North Europe backends')}`);
   const events: Array<{ t: number; label: string }> = [];
@@ -78,6 +80,7 @@ async function main(): Promise<number> {
   if (fo.tPlugin) events.push({ t: fo.tPlugin, label: 'plugin withdraws 198.18.0.100/32' });
   if (fo.tHub) events.push({ t: fo.tHub, label: 'hub best path: westeurope' });
   console.log(formatHubTable(await lab.hub.routes(), lab.topo));
+  await showFleet(lab, repoRoot, 'After the failover');
   await sleep(holdMs);
   say(`client while failed over: ${describe(client.byRegion((fo.tHub ?? Date.now()) + 500))}`);
 
@@ -124,6 +127,38 @@ async function main(): Promise<number> {
   say('cleaning up (processes, namespaces, files)');
   await lab.stop();
   return fo.tHub && fb.tHub ? 0 : 1;
+}
+
+/** Where each NVA's plugin serves /status for the fleet view. */
+const STATUS_PORT = 9834;
+
+/**
+ * Makes each NVA's plugin serve /status on its NVA's address. generate writes no metrics.listen, so
+ * the demo adds it to each plugin config and hands the plugin over (SIGUSR2): ExaBGP starts a new
+ * instance, which keeps the routes and reads the setting, as in an upgrade.
+ */
+async function serveStatus(lab: Lab): Promise<void> {
+  for (const nva of lab.nvas) {
+    const config = JSON.parse(readFileSync(nva.files.pluginConf, 'utf8')) as Record<string, unknown>;
+    writeFileSync(nva.files.pluginConf, `${JSON.stringify({ ...config, metrics: { listen: `${nva.net.nvaAddr}:${STATUS_PORT}` } }, null, 2)}\n`);
+    const [old] = nva.signalPlugin('SIGUSR2');
+    await nva.waitForRespawnedPlugin(old);
+  }
+  say(`each plugin serves /status on its NVA's address, port ${STATUS_PORT} (metrics.listen; handed over with SIGUSR2)`);
+}
+
+/** `status --topology` from the hub's namespace, which reaches every NVA at its topology address. */
+async function showFleet(lab: Lab, repoRoot: string, title: string): Promise<void> {
+  const args = [join(repoRoot, 'dist', 'exabgp-anycast.js'), 'status', '--topology', lab.scope.path('topology.json'), '--port', String(STATUS_PORT)];
+  console.log(`\n${bold(`${title}: exabgp-anycast status --topology topology.json (from the hub's namespace)`)}`);
+  let r = await runIn(lab.topo.hubNs, process.execPath, args);
+  // A plugin just handed over may not listen yet: ask again for up to 5 s while an NVA is unreachable.
+  for (const started = Date.now(); r.stdout.includes('unreachable:') && Date.now() - started < 5000; ) {
+    await sleep(200);
+    r = await runIn(lab.topo.hubNs, process.execPath, args);
+  }
+  // Exit 2 (no NVA answered) is the one case with a reason on stderr.
+  console.log(`${r.stdout.trimEnd()}\n(exit ${r.code})${r.code === 2 ? `\n${r.stderr.trimEnd()}` : ''}`);
 }
 
 function report(x: Transition): void {

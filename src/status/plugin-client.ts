@@ -59,11 +59,13 @@ export async function readStatus(baseUrl: string, timeoutMs: number): Promise<Re
 /**
  * POST /-/reload: the new config's services, or why it was rejected (the old one keeps running).
  * A refusal (403: not from loopback) or any other answer means the reload could not be asked for.
+ * The request leaves from loopback: the plugin takes reloads only from there, and a plugin that
+ * listens on its machine's own address (for the fleet view) would otherwise see that address.
  */
 export async function requestReload(baseUrl: string, timeoutMs: number): Promise<Reply<ReloadResult>> {
   const url = endpoint(baseUrl, '/-/reload');
   if (!url.ok) return url;
-  const reply = await request('POST', url.value, timeoutMs);
+  const reply = await request('POST', url.value, timeoutMs, true);
   if (!reply.ok) return reply;
   const { statusCode, body } = reply.value;
   const result = parseJson(body);
@@ -84,7 +86,7 @@ function endpoint(baseUrl: string, path: string): Reply<string> {
   return { ok: true, value: new URL(path, baseUrl).href };
 }
 
-async function request(method: 'GET' | 'POST', url: string, timeoutMs: number): Promise<Reply<{ statusCode: number; body: string }>> {
+async function request(method: 'GET' | 'POST', url: string, timeoutMs: number, fromLoopback = false): Promise<Reply<{ statusCode: number; body: string }>> {
   // Loaded here: the other commands never pay for node:http at start-up.
   const http = await import('node:http');
   return new Promise((resolve) => {
@@ -92,7 +94,8 @@ async function request(method: 'GET' | 'POST', url: string, timeoutMs: number): 
       clearTimeout(timer);
       resolve({ ok: false, reason: `cannot reach the plugin at ${url}: ${reason}` });
     };
-    const req = http.request(url, { method, headers: { accept: 'application/json' } }, (res) => {
+    const localAddress = fromLoopback ? (new URL(url).hostname.startsWith('[') ? '::1' : '127.0.0.1') : undefined;
+    const req = http.request(url, { method, headers: { accept: 'application/json' }, localAddress }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
@@ -107,7 +110,11 @@ async function request(method: 'GET' | 'POST', url: string, timeoutMs: number): 
       res.on('error', (error) => fail(errorMessage(error)));
     });
     const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    req.on('error', (error) => fail(errorMessage(error)));
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      // From loopback, only this machine's own addresses can be reached.
+      const elsewhere = localAddress !== undefined && error.code === 'EINVAL';
+      fail(elsewhere ? `${errorMessage(error)}; a reload is taken only on the plugin's own machine, so run it there` : errorMessage(error));
+    });
     req.end();
   });
 }
