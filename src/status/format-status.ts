@@ -8,7 +8,8 @@ import { formatTable } from '../cli/format-table.js';
 export type StatusExitCode = 0 | 1 | 2;
 
 export function statusExitCode(status: PluginStatus): StatusExitCode {
-  return status.services.every(isAllAnnounced) ? 0 : 1;
+  // A valid config has a service at least, so none means no config is in force.
+  return status.services.length > 0 && status.services.every(isAllAnnounced) ? 0 : 1;
 }
 
 export function isAllAnnounced(service: ServiceStatus): boolean {
@@ -20,7 +21,8 @@ export function formatStatus(status: PluginStatus): string {
   const now = Date.parse(status.now);
   const rows = status.services.flatMap((service) => serviceRows(service, now));
   const table = formatTable(['SERVICE', 'VERDICT', 'SINCE', 'BACKEND', 'UP', 'NEED', 'PREFIX', 'ROUTE', 'EXABGP', 'REASON'], rows);
-  return `${status.services.length > 0 ? table : 'no services configured\n'}\n${surroundings(status, now).join('\n')}\n`;
+  const none = 'no services: no valid config is in force (the plugin started with an invalid one and waits; fix it, then reload)\n';
+  return `${status.services.length > 0 ? table : none}\n${surroundings(status, now).join('\n')}\n`;
 }
 
 /** The route as the hub receives it, in ExaBGP's words: "next-hop self med 10 as-path [ 65010 ]". */

@@ -86,6 +86,10 @@ describe('formatStatus', () => {
     expect(formatStatus(status({ lastReload: { at: ago(2000), ok: true, error: null } }))).toContain('last reload: 2s ago, accepted\n');
   });
 
+  it('says that no config is in force when there are no services', () => {
+    expect(formatStatus(status({ services: [] }))).toMatch(/^no services: no valid config is in force \(the plugin started with an invalid one and waits; fix it, then reload\)\n\n/);
+  });
+
   it('says when there has been no good poll yet', () => {
     expect(formatStatus(status({ lastGoodPollAt: null, lastGoodPollAgeMs: null }))).toContain('stats: last good poll none yet from');
   });
@@ -107,7 +111,7 @@ describe('describeRoute', () => {
 describe('statusExitCode', () => {
   it.each([
     ['every service up with every route done', [service()], 0],
-    ['no services at all', [], 0],
+    ['no services: the plugin has no valid config in force', [], 1],
     ['up while falling (still announced)', [service({ phase: 'falling' })], 0],
     ['a service down', [service(), service({ name: 'api', verdict: 'down', phase: 'down', routes: [withdrawn('198.18.0.101/32', 'down')] })], 1],
     ['a service degraded (announced, but not up)', [service({ verdict: 'down', phase: 'down', mode: 'degraded' })], 1],
