@@ -1,5 +1,4 @@
 import type { Platform } from '../config/platform.js';
-import { azureSettingsOf, platformOf } from './deployment-settings.js';
 import { generatedHeader } from './generated-header.js';
 import { shellWord } from './nva-install-layout.js';
 import type { NvaPlacement } from './place-nvas.js';
@@ -20,10 +19,10 @@ interface Setting {
  * command, and runs it only with --apply. Undefined for the generic platform, which is not Azure.
  */
 export function renderAzureSh(topology: Topology, placement: NvaPlacement): string | undefined {
-  const platform = platformOf(topology);
+  const { platform } = topology;
   if (platform === 'generic') return undefined;
   const { nva, region } = placement;
-  const azure = azureSettingsOf(region);
+  const azure = region.azure ?? {};
   const vwan = platform === 'azure-vwan';
   const settings: Setting[] = [
     { variable: 'resource_group', value: azure.resourceGroup, what: `the resource group of ${vwan ? 'the hub' : 'the Route Server'}` },

@@ -1,4 +1,3 @@
-import { bundleSourceOf } from './deployment-settings.js';
 import { generatedHeader } from './generated-header.js';
 import { commandLink, nvaInstallLayout, nvaPackages, nvaServices, shellWord, type InstalledFile } from './nva-install-layout.js';
 import type { NvaPlacement } from './place-nvas.js';
@@ -10,7 +9,7 @@ import type { Topology } from './topology.js';
  * does not fit in custom data), the command on the PATH, and the services enabled and started.
  */
 export function renderCloudInit(topology: Topology, placement: NvaPlacement): string {
-  const source = bundleSourceOf(topology);
+  const source = topology.bundle;
   const bundle = shellWord(topology.pluginPath);
   const script = [
     'set -eu',

@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { AzureRegionSettings } from '../../../src/generate/deployment-settings.js';
 import { parseTopology } from '../../../src/generate/parse-topology.js';
 import { placeNvas } from '../../../src/generate/place-nvas.js';
 import { renderAzureSh } from '../../../src/generate/render-azure-sh.js';
-import type { Topology } from '../../../src/generate/topology.js';
-import { seedWith } from './topologies.js';
+import type { AzureRegionResources } from '../../../src/generate/topology.js';
+import { seedWith, type Change } from './topologies.js';
 
-function scriptOf(platform: string, azure?: AzureRegionSettings): string | undefined {
-  const topology: Topology = parseTopology(seedWith(), 'topology.json');
-  Object.assign(topology, { platform });
-  if (azure !== undefined) Object.assign(topology.regions[0] ?? {}, { azure });
+function scriptOf(platform: string, azure?: AzureRegionResources): string | undefined {
+  const changes: Change[] = [['/platform', platform], ...(azure === undefined ? [] : [['/regions/0/azure', azure] as Change])];
+  const topology = parseTopology(seedWith(...changes), 'topology.json');
   const placement = placeNvas(topology)[0];
   if (placement === undefined) throw new Error('no NVA');
   return renderAzureSh(topology, placement);
@@ -49,9 +47,9 @@ describe('renderAzureSh', () => {
   });
 
   it('takes the Azure resources from the topology’s region, quoted for the shell', () => {
-    const script = scriptOf('azure-route-server', { resourceGroup: 'rg anycast', routeServerName: 'rs-ne' }) ?? '';
+    const script = scriptOf('azure-route-server', { resourceGroup: 'rg(anycast)', routeServerName: 'rs-ne' }) ?? '';
     expect(script).not.toContain('TODO');
-    expect(script).toContain("resource_group='rg anycast'\n");
+    expect(script).toContain("resource_group='rg(anycast)'\n");
     expect(script).toContain('route_server_name=rs-ne\n');
   });
 });

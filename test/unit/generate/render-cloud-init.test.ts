@@ -3,14 +3,12 @@ import { nvaInstallLayout } from '../../../src/generate/nva-install-layout.js';
 import { parseTopology } from '../../../src/generate/parse-topology.js';
 import { placeNvas } from '../../../src/generate/place-nvas.js';
 import { renderCloudInit } from '../../../src/generate/render-cloud-init.js';
-import type { Topology } from '../../../src/generate/topology.js';
-import { seedWith } from './topologies.js';
+import { seedWith, type Change } from './topologies.js';
 
 const sha256 = 'a'.repeat(64);
 
 function setup(bundle?: { url: string; sha256: string }) {
-  const topology: Topology = parseTopology(seedWith(), 'topology.json');
-  if (bundle !== undefined) Object.assign(topology, { bundle });
+  const topology = parseTopology(seedWith(...(bundle === undefined ? [] : [['/bundle', bundle] as Change])), 'topology.json');
   const placement = placeNvas(topology)[0];
   if (placement === undefined) throw new Error('no NVA');
   return { yaml: renderCloudInit(topology, placement), layout: nvaInstallLayout(topology, placement) };
