@@ -65,7 +65,8 @@ describe('run, as ExaBGP starts it', () => {
     setStats('2.6-all-down.csv');
     await p.waitForLine(/^withdraw/, 5000, 2);
     expect(p.stdoutLines.filter(Boolean)).toEqual([query, announce, withdraw]);
-    expect(p.stderr()).toMatch(/www: falling → down \(be_app: 0\/3 servers up, need ≥ 1\); withdraw 198\.18\.0\.10\/32/);
+    // stderr is its own pipe: the log line may arrive a moment after the command.
+    await p.waitForStderr(/www: falling → down \(be_app: 0\/3 servers up, need ≥ 1\); withdraw 198\.18\.0\.10\/32/);
   });
 
   it('works from flags alone for one service', async () => {
