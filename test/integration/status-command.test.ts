@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { PluginStatus } from '../../src/observe/plugin-status.js';
-import { bundlePath, spawnPlugin, type PluginProcess } from '../support/plugin-process.js';
+import { bundlePath, pluginNode, spawnPlugin, type PluginProcess } from '../support/plugin-process.js';
 
 const fixture = (name: string) => new URL(`../fixtures/haproxy/${name}`, import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'status-command-'));
@@ -22,7 +22,7 @@ afterEach(async () => {
 /** Runs the bundle without blocking this process, which serves the plugin stand-ins. */
 function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bundlePath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(pluginNode, [bundlePath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -312,7 +312,7 @@ describe('logs in the journal', () => {
     const path = join(dir, `stderr-${Math.random().toString(36).slice(2)}.log`);
     const fd = openSync(path, 'w');
     const { dev, ino } = fstatSync(fd);
-    const child = spawn(process.execPath, [bundlePath, ...args], { stdio: ['pipe', 'pipe', fd], env: { ...process.env, ...env({ dev, ino }) } });
+    const child = spawn(pluginNode, [bundlePath, ...args], { stdio: ['pipe', 'pipe', fd], env: { ...process.env, ...env({ dev, ino }) } });
     closeSync(fd);
     const { stdin, stdout } = child as unknown as { stdin: NodeJS.WritableStream; stdout: NodeJS.ReadableStream };
     // A stand-in ExaBGP: answers every line, then closes the pipe so the plugin exits.
