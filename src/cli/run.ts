@@ -92,9 +92,10 @@ With metrics.listen (or --metrics-listen) set: GET /metrics, GET /status, and PO
  * plugin whose config is otherwise invalid, so that POST /-/reload can bring it a fixed one.
  */
 function listenFromConfigFile(path: string | undefined, log: Logger): ListenAddress | undefined {
+  if (path === undefined) return undefined;
   let listen: unknown;
   try {
-    listen = (JSON.parse(readFileSync(path ?? '', 'utf8')) as { metrics?: { listen?: unknown } } | null)?.metrics?.listen;
+    listen = (JSON.parse(readFileSync(path, 'utf8')) as { metrics?: { listen?: unknown } } | null)?.metrics?.listen;
   } catch {
     return undefined; // Loading the config says what is wrong with it.
   }
@@ -113,13 +114,12 @@ function listenFromConfigFile(path: string | undefined, log: Logger): ListenAddr
  */
 function checkedMetrics(config: Config, flags: RunFlags, inUse: ListenAddress | undefined, log: Logger): Config {
   const wanted = config.metrics?.listen;
-  if (wanted === undefined) return config;
-  parseListenAddress(wanted, `${flags.config ?? 'command line'}: /metrics/listen`);
+  if (wanted !== undefined) parseListenAddress(wanted, `${flags.config ?? 'command line'}: /metrics/listen`);
   if (flags.metricsListen === undefined && wanted !== inUse?.text) {
     log({
       level: 'warn',
       event: 'metricsMoved',
-      message: `metrics.listen is now ${wanted}, but the listener binds only at start (${inUse ? `it stays on ${inUse.text}` : 'there is none now'}); restart the plugin to move it (SIGUSR2 hands over without withdrawing)`,
+      message: `metrics.listen is now ${wanted ?? 'unset'}, but the listener binds only at start (${inUse ? `it stays on ${inUse.text}` : 'there is none now'}); restart the plugin to apply it (SIGUSR2 hands over without withdrawing)`,
     });
   }
   return config;

@@ -281,6 +281,16 @@ describe('run --metrics-listen, scraped while a real HAProxy changes', () => {
     await p.waitForLine(/^announce route 198\.18\.0\.10\/32/);
   });
 
+  it('keeps the listener where it is when a reload moves metrics.listen, and says it applies at the next start', async () => {
+    const [port, other] = [await freePort(), await freePort()];
+    const p = startPlugin(['--config', writeConfig({ metrics: { listen: `127.0.0.1:${port}` } })]);
+    await waitFor('the listener', () => status(`http://127.0.0.1:${port}`), () => true);
+    writeConfig({ metrics: { listen: `127.0.0.1:${other}` } });
+    expect((await fetch(`http://127.0.0.1:${port}/-/reload`, { method: 'POST' })).status).toBe(200);
+    await p.waitForStderr(new RegExp(`metrics\\.listen is now 127\\.0\\.0\\.1:${other}, but the listener binds only at start \\(it stays on 127\\.0\\.0\\.1:${port}\\)`));
+    expect((await status(`http://127.0.0.1:${port}`)).lastReload).toMatchObject({ ok: true });
+  });
+
   it('takes metrics.listen from the config file', async () => {
     const port = await freePort();
     startPlugin(['--config', writeConfig({ metrics: { listen: `127.0.0.1:${port}` } })]);
