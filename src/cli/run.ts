@@ -8,7 +8,7 @@ import { runPlugin } from '../engine/poll-loop.js';
 import { releaseEarlySignals } from '../early-signals.js';
 import { PluginError } from '../errors.js';
 import { createLogger, type Logger } from '../log/logger.js';
-import { parseListenAddress, type ListenAddress } from '../observe/listen-address.js';
+import { parseListenAddress, type ListenAddress } from '../config/listen-address.js';
 import { logOptions, type LogOptions } from './log-options.js';
 
 interface RunFlags extends LogOptions {
@@ -108,13 +108,9 @@ function listenFromConfigFile(path: string | undefined, log: Logger): ListenAddr
   }
 }
 
-/**
- * A config whose metrics.listen is not a usable address is invalid (the schema cannot check an
- * IPv6 literal). The listener binds once, at start: a reload that moves it says when that applies.
- */
+/** The listener binds once, at start: a reload that moves it says when that applies. */
 function checkedMetrics(config: Config, flags: RunFlags, inUse: ListenAddress | undefined, log: Logger): Config {
   const wanted = config.metrics?.listen;
-  if (wanted !== undefined) parseListenAddress(wanted, `${flags.config ?? 'command line'}: /metrics/listen`);
   if (flags.metricsListen === undefined && wanted !== inUse?.text) {
     log({
       level: 'warn',

@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv';
-import { PluginError, describeValue } from '../errors.js';
+import { PluginError, describeValue, errorMessage } from '../errors.js';
+import { parseListenAddress } from './listen-address.js';
 import { platformProblems } from './platform-rules.js';
 import { canonicalAddress, canonicalPrefix, isUnicastAddress, prefixProblem } from './prefix.js';
 import { redactUrlCredentials } from './redact-url-credentials.js';
@@ -84,6 +85,14 @@ function valueAt(data: unknown, pointer: string): unknown {
 /** Checks a schema-valid config for what a schema cannot express. */
 function checkMeaning(config: Config): string[] {
   const problems = checkStats(config);
+  if (config.metrics !== undefined) {
+    // The schema checks the form; an IPv6 literal needs node:net.
+    try {
+      parseListenAddress(config.metrics.listen, '/metrics/listen');
+    } catch (error) {
+      problems.push(errorMessage(error));
+    }
+  }
   const prefixOwners = new Map<string, string>();
   const names = new Set<string>();
   config.services.forEach((service, i) => {

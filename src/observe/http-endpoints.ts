@@ -3,7 +3,7 @@ import type { ReloadResult } from '../engine/poll-loop.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { expositionContentType } from './exposition.js';
-import { isLoopback, type ListenAddress } from './listen-address.js';
+import { isLoopback, type ListenAddress } from '../config/listen-address.js';
 import type { PluginStatus } from './plugin-status.js';
 
 /** What the endpoints answer with; each built from what the plugin last reported, never by waiting on it. */

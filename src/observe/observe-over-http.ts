@@ -3,7 +3,7 @@ import type { PluginControls, PluginObserver } from '../engine/poll-loop.js';
 import type { Logger } from '../log/logger.js';
 import { renderExposition } from './exposition.js';
 import { serveEndpoints } from './http-endpoints.js';
-import type { ListenAddress } from './listen-address.js';
+import type { ListenAddress } from '../config/listen-address.js';
 import { newObservation, recordInto } from './observation.js';
 import { pluginFamilies, type Clock } from './plugin-metrics.js';
 import { processFamilies, sampleProcess } from './process-metrics.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ReloadResult } from '../engine/poll-loop.js';
 import { errorMessage } from '../errors.js';
-import { parseListenAddress } from '../observe/listen-address.js';
+import { parseListenAddress } from '../config/listen-address.js';
 import type { PluginStatus } from '../observe/plugin-status.js';
 
 /** Where `run` serves /status and /-/reload when neither --url nor metrics.listen says otherwise. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../../src/config/load-config.js';
-import { isLoopback, parseListenAddress } from '../../../src/observe/listen-address.js';
+import { isLoopback, parseListenAddress } from '../../../src/config/listen-address.js';
 
 const withListen = (listen: string) =>
   validateConfig({ stats: { source: 'unix:/run/haproxy/admin.sock' }, metrics: { listen }, services: [{ name: 'www', prefixes: ['198.18.0.10/32'], health: { backends: ['be_app'] } }] }, 'test.json');
@@ -30,7 +30,7 @@ describe('metrics.listen and --metrics-listen', () => {
     expect(() => parseListenAddress(text, '--metrics-listen')).toThrow(/^--metrics-listen: /);
   });
 
-  it.each(['localhost:9834', '127.0.0.1', '127.0.0.1:0', '256.1.1.1:9834', '127.0.0.1:9834/metrics'])('a config file with metrics.listen %s is invalid', (text) => {
+  it.each(['localhost:9834', '127.0.0.1', '127.0.0.1:0', '256.1.1.1:9834', '127.0.0.1:9834/metrics', '[1:::2]:9834'])('a config file with metrics.listen %s is invalid', (text) => {
     expect(() => withListen(text)).toThrow(/test\.json: invalid configuration:\n {2}- \/metrics\/listen: /);
   });
 });

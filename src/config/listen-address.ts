@@ -13,7 +13,7 @@ export interface ListenAddress {
 /**
  * Reads metrics.listen / --metrics-listen: "host:port" with an IP literal as host, so that where
  * the plugin listens never depends on name resolution. `origin` names the setting in the error.
- * This module is loaded by `run` always (it checks the setting); the metrics code itself is not.
+ * loadConfig checks the setting with it; `run` binds where it says.
  */
 export function parseListenAddress(text: string, origin: string): ListenAddress {
   const match = /^(?:\[([^\]]*)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
