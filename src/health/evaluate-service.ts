@@ -8,6 +8,8 @@ export interface BackendCount {
   found: boolean;
   up: number;
   total: number;
+  /** The threshold that applied, in words: "≥ 1", "≥ 2 and ≥ 50%". */
+  need: string;
   enough: boolean;
 }
 
@@ -28,7 +30,7 @@ export function evaluateService(service: ServiceConfig, snapshot: StatsSnapshot,
   const need = thresholds(health, announced);
   const backends = health.backends.map((name) => countBackend(name, snapshot, health.countBackup, need));
   const enoughBackends = health.mode === 'any' ? backends.some((b) => b.enough) : backends.every((b) => b.enough);
-  const reasons = backends.map((b) => describeBackend(b, need));
+  const reasons = backends.map((b) => describeBackend(b));
 
   let frontendOk = true;
   if (health.frontend !== undefined) {
@@ -53,7 +55,7 @@ function thresholds(health: HealthRule, announced: boolean): Thresholds {
 
 function countBackend(name: string, snapshot: StatsSnapshot, countBackup: boolean, need: Thresholds): BackendCount {
   const backend = snapshot.backends.get(name);
-  if (!backend) return { backend: name, found: false, up: 0, total: 0, enough: false };
+  if (!backend) return { backend: name, found: false, up: 0, total: 0, need: describeThresholds(need), enough: false };
   const servers = backend.servers.filter((s) => countBackup || !s.backup);
   const up = servers.filter((s) => serverHealth(s, snapshot) !== 'down').length;
   const total = servers.length;
@@ -61,7 +63,7 @@ function countBackend(name: string, snapshot: StatsSnapshot, countBackup: boolea
     total > 0 &&
     (need.minUp === undefined || up >= need.minUp) &&
     (need.minUpPercent === undefined || reachesPercent(up, total, need.minUpPercent));
-  return { backend: name, found: true, up, total, enough };
+  return { backend: name, found: true, up, total, need: describeThresholds(need), enough };
 }
 
 /**
@@ -82,11 +84,13 @@ function decimalOf(value: number): { digits: bigint; scale: number } {
   return scale >= 0 ? { digits, scale } : { digits: digits * 10n ** BigInt(-scale), scale: 0 };
 }
 
-function describeBackend(count: BackendCount, need: Thresholds): string {
+function describeBackend(count: BackendCount): string {
   if (!count.found) return `${count.backend}: not found in HAProxy stats`;
-  const wanted = [
-    need.minUp !== undefined ? `≥ ${need.minUp}` : undefined,
-    need.minUpPercent !== undefined ? `≥ ${need.minUpPercent}%` : undefined,
-  ].filter(Boolean);
-  return `${count.backend}: ${count.up}/${count.total} servers up, need ${wanted.join(' and ')}`;
+  return `${count.backend}: ${count.up}/${count.total} servers up, need ${count.need}`;
+}
+
+function describeThresholds(need: Thresholds): string {
+  return [need.minUp !== undefined ? `≥ ${need.minUp}` : undefined, need.minUpPercent !== undefined ? `≥ ${need.minUpPercent}%` : undefined]
+    .filter(Boolean)
+    .join(' and ');
 }

@@ -23,8 +23,6 @@ export interface Observation {
   config: Config | undefined;
   state: EngineState | undefined;
   verdicts: Map<string, ServiceVerdict>;
-  /** Whether each service was up when its last verdict was reached, i.e. which thresholds applied (stay up, or recover). */
-  measuredAsUp: Map<string, boolean>;
   lastTransition: Map<string, TransitionTarget>;
   transitions: Map<string, Record<TransitionTarget, number>>;
   pollDurations: Histogram;
@@ -42,7 +40,6 @@ export function newObservation(): Observation {
     config: undefined,
     state: undefined,
     verdicts: new Map(),
-    measuredAsUp: new Map(),
     lastTransition: new Map(),
     transitions: new Map(),
     pollDurations: newHistogram(pollDurationBounds),
@@ -80,7 +77,6 @@ export function recordInto(observation: Observation, now: () => number = () => p
     },
     decided(config, state, verdicts) {
       for (const verdict of verdicts) {
-        observation.measuredAsUp.set(verdict.service, observation.state?.health.get(verdict.service)?.settled === 'up');
         const settled = state.health.get(verdict.service)?.settled ?? 'init';
         const target = transitionTarget(settled, verdict.mode);
         if (target === undefined || target === observation.lastTransition.get(verdict.service)) continue;

@@ -1,10 +1,10 @@
 import { redactUrlCredentials } from '../config/redact-url-credentials.js';
-import type { HealthRule, ServiceConfig } from '../config/types.js';
+import type { ServiceConfig } from '../config/types.js';
 import type { RouteRecord } from '../engine/tick.js';
 import { formatAnnounce } from '../exabgp/format-command.js';
 import type { Observation } from './observation.js';
 import { wallMs, type Clock } from './plugin-metrics.js';
-import type { BackendStatus, PluginStatus, RouteStatus, ServiceStatus } from './plugin-status.js';
+import type { PluginStatus, RouteStatus, ServiceStatus } from './plugin-status.js';
 
 /** What /status says about the process itself. */
 export interface ProcessFacts {
@@ -37,7 +37,6 @@ export function pluginStatus(observation: Observation, clock: Clock, facts: Proc
 function serviceStatus(observation: Observation, service: ServiceConfig, iso: (at: number) => string, startedAtMs: number): ServiceStatus {
   const health = observation.state?.health.get(service.name);
   const verdict = observation.verdicts.get(service.name);
-  const need = describeNeed(service.health, observation.measuredAsUp.get(service.name) ?? false);
   const reason = verdict?.reason ?? 'waiting for the first poll';
   return {
     name: service.name,
@@ -46,7 +45,7 @@ function serviceStatus(observation: Observation, service: ServiceConfig, iso: (a
     since: health ? iso(health.settledAt) : new Date(startedAtMs).toISOString(),
     reason,
     mode: verdict?.mode ?? 'withdrawn',
-    backends: (verdict?.backends ?? []).map((count): BackendStatus => ({ ...count, need })),
+    backends: verdict?.backends ?? [],
     routes: service.prefixes.map((prefix) => routeStatus(prefix, observation.state?.routes.get(prefix), reason, iso)),
     // Route dampening does not exist yet (issue 7).
     dampening: null,
@@ -92,13 +91,3 @@ function routeStatus(prefix: string, record: RouteRecord | undefined, serviceRea
   };
 }
 
-/**
- * The threshold in words, "≥ 1" or "≥ 2 and ≥ 50%", as src/health/evaluate-service.ts applies it:
- * a service that is up is held to minUp/minUpPercent, one that is not to the recover levels.
- */
-export function describeNeed(health: HealthRule, up: boolean): string {
-  const minUp = up ? health.minUp : (health.recoverMinUp ?? health.minUp);
-  const minUpPercent = up ? health.minUpPercent : (health.recoverMinUpPercent ?? health.minUpPercent);
-  if (minUp === undefined && minUpPercent === undefined) return '≥ 1';
-  return [minUp !== undefined ? `≥ ${minUp}` : undefined, minUpPercent !== undefined ? `≥ ${minUpPercent}%` : undefined].filter(Boolean).join(' and ');
-}

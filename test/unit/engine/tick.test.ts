@@ -132,7 +132,7 @@ describe('tick', () => {
     const cfg = config();
     const out = tick(cfg, initialEngineState(cfg, 0), { poll: stats(1), disabled: false, now: 0, knownNeighbors: new Set() });
     expect(out.verdicts).toEqual([
-      { service: 'www', phase: 'up', mode: 'announced', reason: 'be_app: 1/2 servers up, need ≥ 1', backends: [{ backend: 'be_app', found: true, up: 1, total: 2, enough: true }] },
+      { service: 'www', phase: 'up', mode: 'announced', reason: 'be_app: 1/2 servers up, need ≥ 1', backends: [{ backend: 'be_app', found: true, up: 1, total: 2, need: '≥ 1', enough: true }] },
     ]);
   });
 });
