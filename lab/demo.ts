@@ -57,7 +57,6 @@ async function main(): Promise<number> {
   say(`lab up: hub ${lab.topo.hubNs}, NVAs ${ne.ns} / ${we.ns}, client ${lab.topo.clientNs}; files in ${lab.dir}`);
   const t = lab.topologyInput;
   say(`plugin: poll every ${t.intervalMs} ms, rise ${t.rise}, fall ${t.fall}; HAProxy checks: ${haproxyChecks(ne.files.haproxyCfg)}`);
-  await serveStatus(lab);
 
   const poller = new HaproxyPoller(ne.files.statsSocket, 'be_app');
   poller.start();
@@ -129,30 +128,13 @@ async function main(): Promise<number> {
   return fo.tHub && fb.tHub ? 0 : 1;
 }
 
-/** Where each NVA's plugin serves /status for the fleet view. */
-const STATUS_PORT = 9834;
-
-/**
- * Makes each NVA's plugin serve /status on its NVA's address. generate writes no metrics.listen, so
- * the demo adds it to each plugin config and hands the plugin over (SIGUSR2): ExaBGP starts a new
- * instance, which keeps the routes and reads the setting, as in an upgrade.
- */
-async function serveStatus(lab: Lab): Promise<void> {
-  for (const nva of lab.nvas) {
-    const config = JSON.parse(readFileSync(nva.files.pluginConf, 'utf8')) as Record<string, unknown>;
-    writeFileSync(nva.files.pluginConf, `${JSON.stringify({ ...config, metrics: { listen: `${nva.net.nvaAddr}:${STATUS_PORT}` } }, null, 2)}\n`);
-    const [old] = nva.signalPlugin('SIGUSR2');
-    await nva.waitForRespawnedPlugin(old);
-  }
-  say(`each plugin serves /status on its NVA's address, port ${STATUS_PORT} (metrics.listen; handed over with SIGUSR2)`);
-}
-
 /** `status --topology` from the hub's namespace, which reaches every NVA at its topology address. */
 async function showFleet(lab: Lab, repoRoot: string, title: string): Promise<void> {
-  const args = [join(repoRoot, 'dist', 'exabgp-anycast.js'), 'status', '--topology', lab.scope.path('topology.json'), '--port', String(STATUS_PORT)];
+  // lab/topology.json's metrics.port: each NVA's plugin serves /status on the NVA's own address.
+  const args = [join(repoRoot, 'dist', 'exabgp-anycast.js'), 'status', '--topology', lab.scope.path('topology.json')];
   console.log(`\n${bold(`${title}: exabgp-anycast status --topology topology.json (from the hub's namespace)`)}`);
   let r = await runIn(lab.topo.hubNs, process.execPath, args);
-  // A plugin just handed over may not listen yet: ask again for up to 5 s while an NVA is unreachable.
+  // A plugin may not listen yet right after start: ask again for up to 5 s while an NVA is unreachable.
   for (const started = Date.now(); r.stdout.includes('unreachable:') && Date.now() - started < 5000; ) {
     await sleep(200);
     r = await runIn(lab.topo.hubNs, process.execPath, args);

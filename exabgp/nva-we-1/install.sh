@@ -138,6 +138,9 @@ put 0644 /etc/exabgp-anycast/exabgp-anycast.json 'plugin-config' <<'EXABGP_ANYCA
   "stats": {
     "source": "unix:/run/haproxy/admin.sock"
   },
+  "metrics": {
+    "listen": "172.16.136.70:9834"
+  },
   "intervalMs": 200,
   "rise": 2,
   "fall": 2,
@@ -218,6 +221,9 @@ Wants=haproxy.service
 [Service]
 # The plugin reads /run/haproxy/admin.sock (mode 660, group haproxy) as user exabgp.
 SupplementaryGroups=haproxy
+# After Debian's own ExecReload (SIGUSR1: ExaBGP re-reads exabgp.conf), the plugin re-reads its
+# config; a rejected one makes `systemctl reload exabgp` fail, with everything still running.
+ExecReload=/usr/local/bin/exabgp-anycast reload --config /etc/exabgp-anycast/exabgp-anycast.json
 EXABGP_ANYCAST_END_OF_FILE
 
 if [ "$files_only" = true ]; then

@@ -28,7 +28,7 @@ export function statusCommand(): Command {
     .addOption(new Option('-c, --config <file>', 'the plugin config; its metrics.listen says where the plugin listens').conflicts('topology'))
     .option('--json', 'print the status as JSON instead of a table')
     .option('--topology <file>', 'ask every NVA of this topology (generate\'s input) at its address')
-    .option('--port <n>', `with --topology: the port every NVA serves /status on (default ${defaultPort})`, port)
+    .option('--port <n>', `with --topology: the port every NVA serves /status on (default: the topology's metrics.port, else ${defaultPort})`, port)
     .addHelpText(
       'after',
       `
@@ -71,7 +71,7 @@ async function showFleet(topologyFile: string, flags: StatusFlags): Promise<Stat
     if (!(error instanceof PluginError)) throw error;
     return unreachable(error.message);
   }
-  const nvaPort = flags.port ?? defaultPort;
+  const nvaPort = flags.port ?? topology.metrics?.port ?? defaultPort;
   const answers: NvaAnswer[] = await Promise.all(
     topology.regions.flatMap((region) =>
       region.nvas.map(async (nva) => ({

@@ -26,7 +26,7 @@ export function generateFiles(topology: Topology): GeneratedFile[] {
     const azureSh = renderAzureSh(topology, placement);
     return [
       file('exabgp.conf', renderExabgpConf(topology, placement)),
-      file('exabgp-anycast.json', renderPluginConfig(topology, placement.asPath)),
+      file('exabgp-anycast.json', renderPluginConfig(topology, placement)),
       file('haproxy.cfg', renderHaproxyCfg(topology, placement)),
       file('setup-loopback.sh', renderSetupLoopback(topology, placement), true),
       file('cloud-init.yaml', renderCloudInit(topology, placement)),

@@ -41,7 +41,7 @@ export interface InstalledFile {
 export function nvaInstallLayout(topology: Topology, placement: NvaPlacement): InstalledFile[] {
   return [
     { path: '/etc/exabgp/exabgp.conf', mode: '0644', content: renderExabgpConf(topology, placement), effects: ['exabgp'] },
-    { path: topology.pluginConfigPath, mode: '0644', content: renderPluginConfig(topology, placement.asPath), effects: ['plugin-config'] },
+    { path: topology.pluginConfigPath, mode: '0644', content: renderPluginConfig(topology, placement), effects: ['plugin-config'] },
     { path: '/etc/haproxy/haproxy.cfg', mode: '0644', content: renderHaproxyCfg(topology, placement), effects: ['haproxy'] },
     { path: `/etc/systemd/system/${loopbackUnit}`, mode: '0644', content: renderLoopbackUnit(topology, placement), effects: ['units', 'loopback'] },
     {
@@ -89,16 +89,25 @@ function renderLoopbackUnit(topology: Topology, placement: NvaPlacement): string
  * (mode 660, group haproxy) without changing /etc/group.
  */
 function renderExabgpDropIn(topology: Topology, placement: NvaPlacement): string {
-  const unixSocket = topology.stats.source.startsWith('unix:');
+  const service = [
+    ...(topology.stats.source.startsWith('unix:')
+      ? [`# The plugin reads ${topology.stats.source.slice('unix:'.length)} (mode 660, group haproxy) as user exabgp.`, 'SupplementaryGroups=haproxy']
+      : []),
+    ...(topology.metrics
+      ? [
+          "# After Debian's own ExecReload (SIGUSR1: ExaBGP re-reads exabgp.conf), the plugin re-reads its",
+          '# config; a rejected one makes `systemctl reload exabgp` fail, with everything still running.',
+          `ExecReload=/usr/local/bin/exabgp-anycast reload --config ${topology.pluginConfigPath}`,
+        ]
+      : []),
+  ];
   return [
     generatedHeader(placement),
     '# Added to Debian\'s exabgp.service: start after HAProxy, so the plugin\'s first poll finds its stats.',
     '[Unit]',
     'After=haproxy.service',
     'Wants=haproxy.service',
-    ...(unixSocket
-      ? ['', '[Service]', `# The plugin reads ${topology.stats.source.slice('unix:'.length)} (mode 660, group haproxy) as user exabgp.`, 'SupplementaryGroups=haproxy']
-      : []),
+    ...(service.length > 0 ? ['', '[Service]', ...service] : []),
     '',
   ].join('\n');
 }

@@ -1,14 +1,11 @@
-import Ajv, { type ValidateFunction } from 'ajv';
-import { isIP, isIPv4 } from 'node:net';
 import { loadConfig } from '../config/load-config.js';
 import { canonicalPrefix } from '../config/prefix.js';
 import { PluginError, errorMessage } from '../errors.js';
 import { describeSchemaError } from './describe-schema-error.js';
 import { findTopologyProblems } from './find-topology-problems.js';
-import { isServerAddress } from './is-server-address.js';
 import { placeNvas } from './place-nvas.js';
 import { renderPluginConfig } from './render-plugin-config.js';
-import schema from './topology.schema.json';
+import { validateTopologySchema } from './topology-validator.js';
 import type { Topology } from './topology.js';
 
 /**
@@ -24,9 +21,8 @@ export function parseTopology(text: string, origin: string): Topology {
   } catch (error) {
     throw new PluginError('ERR_TOPOLOGY_INVALID', `${origin}: not valid JSON: ${errorMessage(error)}`, { origin });
   }
-  const validate = schemaValidator();
-  if (!validate(data)) {
-    throw invalidTopology(origin, (validate.errors ?? []).flatMap((error) => describeSchemaError(error) ?? []));
+  if (!validateTopologySchema(data)) {
+    throw invalidTopology(origin, (validateTopologySchema.errors ?? []).flatMap((error) => describeSchemaError(error) ?? []));
   }
   const problems = findTopologyProblems(data);
   if (problems.length > 0) throw invalidTopology(origin, problems);
@@ -38,20 +34,6 @@ export function parseTopology(text: string, origin: string): Topology {
 
 // --- internal ---
 
-let compiledSchema: ValidateFunction<Topology> | undefined;
-
-/** Compiled on first use, so commands other than generate do not pay for it at start-up. */
-function schemaValidator(): ValidateFunction<Topology> {
-  compiledSchema ??= new Ajv({
-    allErrors: true,
-    useDefaults: true,
-    verbose: true,
-    strict: true,
-    formats: { ip: (text: string) => isIP(text) !== 0, ipv4: isIPv4, 'server-address': isServerAddress },
-  }).compile<Topology>(schema);
-  return compiledSchema;
-}
-
 function invalidTopology(origin: string, problems: string[]): PluginError {
   const list = [...new Set(problems)].map((problem) => `  - ${problem}`).join('\n');
   return new PluginError('ERR_TOPOLOGY_INVALID', `${origin}: invalid topology:\n${list}`, { origin });
@@ -62,7 +44,7 @@ function checkPluginConfigs(topology: Topology, origin: string): void {
   for (const placement of placeNvas(topology).filter((p) => p.nva === p.region.nvas[0])) {
     const configOrigin = `${origin} (as the plugin config of NVA ${placement.nva.name}, region ${placement.region.name})`;
     try {
-      loadConfig(renderPluginConfig(topology, placement.asPath), configOrigin);
+      loadConfig(renderPluginConfig(topology, placement), configOrigin);
     } catch (error) {
       if (!(error instanceof PluginError)) throw error;
       throw new PluginError('ERR_TOPOLOGY_INVALID', error.message, { origin }, { cause: error });

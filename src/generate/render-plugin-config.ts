@@ -1,3 +1,4 @@
+import type { NvaPlacement } from './place-nvas.js';
 import type { Topology } from './topology.js';
 
 /** Top-level plugin settings a topology may carry; they reach every NVA unchanged. */
@@ -11,11 +12,12 @@ const passedSettings = ['intervalMs', 'rise', 'fall', 'disableFile', 'onStatsErr
 const generatedPolling = { intervalMs: 200, rise: 2, fall: 2 };
 
 /**
- * The exabgp-anycast.json of an NVA whose region announces `asPath`: the topology's plugin
- * settings (over the generated polling) and services, plus what the generator decides: the
- * topology's platform (so `validate` applies the same rules), `nextHop: "self"` and `asPath`.
+ * The exabgp-anycast.json of an NVA: the topology's plugin settings (over the generated polling)
+ * and services, plus what the generator decides: the topology's platform (so `validate` applies
+ * the same rules), `nextHop: "self"`, the region's AS path, and with `metrics` a listener on the
+ * NVA's own address (where `status --topology` asks).
  */
-export function renderPluginConfig(topology: Topology, asPath: number[]): string {
+export function renderPluginConfig(topology: Topology, { nva, asPath }: Pick<NvaPlacement, 'nva' | 'asPath'>): string {
   const settings = {
     ...generatedPolling,
     ...Object.fromEntries(passedSettings.filter((key) => topology[key] !== undefined).map((key) => [key, topology[key]])),
@@ -27,7 +29,8 @@ export function renderPluginConfig(topology: Topology, asPath: number[]): string
     asPath,
     ...serviceSettings,
   }));
-  return `${formatJson({ platform: topology.platform, stats: topology.stats, ...settings, services })}\n`;
+  const metrics = topology.metrics && { listen: `${nva.address.includes(':') ? `[${nva.address}]` : nva.address}:${topology.metrics.port}` };
+  return `${formatJson({ platform: topology.platform, stats: topology.stats, ...(metrics ? { metrics } : {}), ...settings, services })}\n`;
 }
 
 // --- internal ---

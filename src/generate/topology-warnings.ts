@@ -11,5 +11,5 @@ import type { Topology } from './topology.js';
  */
 export function topologyWarnings(topology: Topology): string[] {
   const placements = placeNvas(topology).filter((placement) => placement.nva === placement.region.nvas[0]);
-  return [...new Set(placements.flatMap((placement) => configWarnings(loadConfig(renderPluginConfig(topology, placement.asPath), placement.nva.name))))];
+  return [...new Set(placements.flatMap((placement) => configWarnings(loadConfig(renderPluginConfig(topology, placement), placement.nva.name))))];
 }

@@ -21,6 +21,8 @@ export interface Topology {
   /** Seconds; 0 or 3-65535. */
   holdTime: number;
   hubRoutingPreference: HubRoutingPreference;
+  /** Each NVA's plugin serves /metrics and /status on its own address and this port. */
+  metrics?: { port: number };
   stats: { source: string; timeoutMs?: unknown };
   services: TopologyService[];
   /** Most preferred first. */

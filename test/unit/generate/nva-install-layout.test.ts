@@ -55,6 +55,14 @@ describe('nvaInstallLayout', () => {
     expect(dropIn).toMatch(/^After=haproxy\.service$/m);
     expect(dropIn.includes('\nSupplementaryGroups=haproxy\n')).toBe(group);
   });
+
+  it('adds the plugin to `systemctl reload exabgp`, after ExaBGP\'s own reload, only when the plugin serves /-/reload (metrics)', () => {
+    const execReload = (dropIn: string) => dropIn.split('\n').filter((line) => line.startsWith('ExecReload'));
+    expect(execReload(contentAt(exabgpDropIn, ['/metrics', { port: 9834 }]))).toEqual([
+      'ExecReload=/usr/local/bin/exabgp-anycast reload --config /etc/exabgp-anycast/exabgp-anycast.json',
+    ]);
+    expect(execReload(contentAt(exabgpDropIn, ['/metrics', undefined]))).toEqual([]);
+  });
 });
 
 describe('shellWord', () => {

@@ -3,6 +3,7 @@ import { configWarnings } from '../../../src/config/config-warnings.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { parseTopology } from '../../../src/generate/parse-topology.js';
 import { renderPluginConfig } from '../../../src/generate/render-plugin-config.js';
+import type { Topology } from '../../../src/generate/topology.js';
 import { readTopologyText, seedWith, topologyFiles, type Change } from './topologies.js';
 
 /**
@@ -12,15 +13,31 @@ import { readTopologyText, seedWith, topologyFiles, type Change } from './topolo
  */
 const quietTopologies = [...topologyFiles.filter((file) => file !== 'examples/topology.json'), 'lab/topology.json'];
 
+/** The plugin config of the topology's first NVA, announcing `asPath`. */
+function render(topology: Topology, asPath: number[]): string {
+  const nva = topology.regions[0]?.nvas[0];
+  if (!nva) throw new Error('the topology has no NVA');
+  return renderPluginConfig(topology, { nva, asPath });
+}
+
 function configOf(asPath: number[], ...changes: Change[]): unknown {
-  return JSON.parse(renderPluginConfig(parseTopology(seedWith(...changes), 'topology.json'), asPath));
+  return JSON.parse(render(parseTopology(seedWith(...changes), 'topology.json'), asPath));
 }
 
 describe('renderPluginConfig', () => {
+  it("with metrics, listens on the NVA's own address (IPv6 in brackets), where status --topology asks", () => {
+    expect(configOf([65010], ['/metrics', { port: 9835 }])).toMatchObject({ metrics: { listen: '172.16.156.70:9835' } });
+    expect(configOf([65010], ['/metrics', undefined])).not.toHaveProperty('metrics');
+    const ipv6 = JSON.parse(readTopologyText('test/fixtures/generate/ipv6.json')) as Record<string, unknown>;
+    const topology = parseTopology(JSON.stringify({ ...ipv6, metrics: { port: 9834 } }), 'ipv6.json');
+    expect(JSON.parse(render(topology, [65010]))).toMatchObject({ metrics: { listen: `[${topology.regions[0]?.nvas[0]?.address}]:9834` } });
+  });
+
   it('writes the seed service with nextHop self, the given as-path and the generated polling', () => {
     expect(configOf([65010, 65010, 65010])).toEqual({
       platform: 'azure-vwan',
       stats: { source: 'unix:/run/haproxy/admin.sock' },
+      metrics: { listen: '172.16.156.70:9834' },
       intervalMs: 200,
       rise: 2,
       fall: 2,
@@ -66,26 +83,26 @@ describe('renderPluginConfig', () => {
   });
 
   it('writes lists of plain values on one line and ends with a newline', () => {
-    const text = renderPluginConfig(parseTopology(seedWith(), 'topology.json'), [65010, 65010, 65010]);
+    const text = render(parseTopology(seedWith(), 'topology.json'), [65010, 65010, 65010]);
     expect(text).toContain('\n      "asPath": [65010, 65010, 65010],\n');
     expect(text).toContain('\n      "prefixes": ["9.9.9.9/32"],\n');
     expect(text.endsWith('}\n')).toBe(true);
   });
 
   it('polls as the README\'s "generated defaults" describe: every 200 ms, rise 2, fall 2, a 100 ms stats timeout', () => {
-    const config = loadConfig(renderPluginConfig(parseTopology(seedWith(), 'topology.json'), [65010]), 'exabgp-anycast.json');
+    const config = loadConfig(render(parseTopology(seedWith(), 'topology.json'), [65010]), 'exabgp-anycast.json');
     expect(config).toMatchObject({ intervalMs: 200, rise: 2, fall: 2, stats: { timeoutMs: 100 } });
   });
 
   it.each(quietTopologies)('writes configs that raise no warning from %s', (file) => {
     const topology = parseTopology(readTopologyText(file), file);
-    const config = loadConfig(renderPluginConfig(topology, [topology.localAs]), 'exabgp-anycast.json');
+    const config = loadConfig(render(topology, [topology.localAs]), 'exabgp-anycast.json');
     expect(configWarnings(config)).toEqual([]);
   });
 
   it('writes configs from the seed that warn only that 9.9.9.9 is Quad9’s resolver, which the seed announced', () => {
     const topology = parseTopology(readTopologyText('examples/topology.json'), 'examples/topology.json');
-    const config = loadConfig(renderPluginConfig(topology, [topology.localAs]), 'exabgp-anycast.json');
+    const config = loadConfig(render(topology, [topology.localAs]), 'exabgp-anycast.json');
     expect(configWarnings(config)).toEqual([expect.stringMatching(/^\/services\/0\/prefixes\/0: 9\.9\.9\.9\/32 holds 9\.9\.9\.9, Quad9's public DNS resolver; /)]);
   });
 });
