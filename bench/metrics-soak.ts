@@ -10,11 +10,12 @@
 // Options: --scrapes N (default 3600), --runs N (start-up runs of each, default 20).
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
+import { freePort } from '../lab/daemons/index.js';
+import { bundleOptions } from '../scripts/bundle-options.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -141,51 +142,19 @@ process.exitCode = rows.every((r) => r[3] === 'ok') ? 0 : 1;
 
 // --- helpers ---
 
-/** scripts/build.mjs's bundle (without its banner), optionally with the lazily imported metrics module stubbed out. */
+/** The bundle as scripts/build.mjs builds it, optionally with the lazily imported metrics module stubbed out. */
 async function buildBundle(outfile: string, stubObserve: boolean): Promise<void> {
-  const { default: Ajv } = await import('ajv');
-  const { default: standaloneCode } = await import('ajv/dist/standalone/index.js');
-  const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
-  await build({
-    entryPoints: ['src/main.ts'],
-    outfile,
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node18',
-    minify: true,
-    legalComments: 'none',
-    logLevel: 'warning',
-    plugins: [
-      {
-        name: 'as-scripts-build',
-        setup(b) {
-          b.onResolve({ filter: /\/schema-validator\.js$/ }, (r) => ({ path: r.path, namespace: 'precompiled' }));
-          b.onLoad({ filter: /.*/, namespace: 'precompiled' }, () => {
-            const ajv = new Ajv(readJson('src/config/ajv-options.json') as object);
-            const validate = ajv.compile(readJson('src/config/config.schema.json') as object);
-            return { contents: `${standaloneCode(ajv, validate)}\nexport { validate as validateSchema };`, resolveDir: process.cwd(), loader: 'js' };
-          });
-          if (stubObserve) b.onLoad({ filter: /src\/observe\/observe-over-http\.ts$/ }, () => ({ contents: 'export const observeOverHttp = undefined;', loader: 'js' }));
-        },
-      },
-    ],
-  });
+  const stub: Plugin = {
+    name: 'without-observe',
+    setup(b) {
+      b.onLoad({ filter: /src\/observe\/observe-over-http\.ts$/ }, () => ({ contents: 'export const observeOverHttp = undefined;', loader: 'js' }));
+    },
+  };
+  await build(await bundleOptions({ outfile, plugins: stubObserve ? [stub] : [] }));
 }
 
 async function observeShare(): Promise<number> {
-  const result = await build({
-    entryPoints: ['src/main.ts'],
-    bundle: true,
-    write: false,
-    metafile: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node18',
-    minify: true,
-    legalComments: 'none',
-    logLevel: 'silent',
-  });
+  const result = await build({ ...(await bundleOptions({ outfile: join(tmpdir(), 'observe-share.js') })), write: false, metafile: true, logLevel: 'silent' });
   const output = Object.values(result.metafile.outputs)[0];
   return Object.entries(output?.inputs ?? {})
     .filter(([path]) => path.startsWith('src/observe/'))
@@ -204,16 +173,6 @@ function median(values: number[]): number {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[middle] ?? NaN) : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2;
 }
-
-/** A loopback port free right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
-
 
 /** Runs `run` for a second under V8 coverage (scraping once if `scrape`), and reads how often each marker's innermost range ran. */
 async function coverageOfRun(runArgs: string[], scrape: boolean, port?: number): Promise<Array<{ module: string; count: number }>> {
