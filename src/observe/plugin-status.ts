@@ -1,3 +1,5 @@
+import type { BackendCount } from '../health/evaluate-service.js';
+
 /**
  * What a running plugin reports at GET /status: the contract between `run` and the `status`
  * command (and anyone scripting against it). Times are ISO 8601 strings in UTC.
@@ -46,15 +48,8 @@ export interface ServiceStatus {
   dampening: { penalty: number; suppressedUntil: string | null } | null;
 }
 
-export interface BackendStatus {
-  backend: string;
-  found: boolean;
-  up: number;
-  total: number;
-  /** The threshold in words, e.g. "≥ 1" or "≥ 2 and ≥ 50%". */
-  need: string;
-  enough: boolean;
-}
+/** A backend's servers counted against the threshold that applied, as the verdict saw them. */
+export type BackendStatus = BackendCount;
 
 export interface RouteStatus {
   prefix: string;
