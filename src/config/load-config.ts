@@ -5,7 +5,7 @@ import { platformProblems } from './platform-rules.js';
 import { canonicalAddress, canonicalPrefix, isUnicastAddress, prefixProblem } from './prefix.js';
 import { redactUrlCredentials } from './redact-url-credentials.js';
 import { validateSchema } from './schema-validator.js';
-import type { Config, DegradePolicy, RouteAttributes, ServiceConfig } from './types.js';
+import type { Config, DampeningSettings, DegradePolicy, RouteAttributes, ServiceConfig } from './types.js';
 
 // src/generate/find-topology-problems.ts still imports it from here.
 
@@ -126,6 +126,7 @@ function checkMeaning(config: Config): string[] {
     problems.push(...attributeProblems(service, at));
     if (service.onDown !== 'withdraw') problems.push(...attributeProblems(service.onDown, `${at}/onDown`));
     problems.push(...thresholdProblems(service, at));
+    if (service.dampening !== undefined) problems.push(...dampeningProblems(service.dampening, `${at}/dampening`));
   });
   return [...problems, ...platformProblems(config)];
 }
@@ -222,4 +223,18 @@ function thresholdProblems(service: ServiceConfig, at: string): string[] {
     problems.push(`${at}/health/recoverMinUpPercent: ${recoverMinUpPercent} is below minUpPercent (${minUpPercent}); it must be at least minUpPercent`);
   }
   return problems;
+}
+
+/** Relations between the dampening settings that make a suppression able to start and to end. */
+function dampeningProblems(settings: DampeningSettings, at: string): string[] {
+  const { halfLifeMs, suppressAbove, reuseBelow, maxSuppressMs } = settings;
+  if (reuseBelow >= suppressAbove) {
+    return [`${at}/reuseBelow: ${reuseBelow} is not below suppressAbove (${suppressAbove}); a suppressed route comes back once the penalty decays below reuseBelow, so set it lower (e.g. 750 with 2000)`];
+  }
+  // The penalty is capped at reuseBelow × 2^(maxSuppressMs / halfLifeMs) (RFC 2439's maximum penalty).
+  const shortest = Math.floor(halfLifeMs * Math.log2(suppressAbove / reuseBelow)) + 1;
+  if (maxSuppressMs < shortest) {
+    return [`${at}/maxSuppressMs: ${maxSuppressMs} ms caps the penalty at or below suppressAbove (${suppressAbove}), so nothing would ever be suppressed; set it to at least ${shortest} ms (just over halfLifeMs × log2(suppressAbove / reuseBelow)), or lower suppressAbove`];
+  }
+  return [];
 }

@@ -52,6 +52,22 @@ export interface ServiceConfig extends RouteAttributes {
   neighbors: string[];
   health: HealthRule;
   onDown: 'withdraw' | DegradePolicy;
+  /** Keeps a flapping service's routes withdrawn for a while (RFC 2439); none: no dampening. */
+  dampening?: DampeningSettings;
+}
+
+/** Route dampening (src/health/dampening.ts); the defaults are RFC 2439's common ones, with minutes for quarter hours. */
+export interface DampeningSettings {
+  /** The penalty halves in this time. */
+  halfLifeMs: number;
+  /** Added at each withdraw caused by the service going down. */
+  penalty: number;
+  /** A penalty above this keeps the routes withdrawn… */
+  suppressAbove: number;
+  /** …until it has decayed below this. */
+  reuseBelow: number;
+  /** The longest a suppression lasts: the penalty is capped at reuseBelow × 2^(maxSuppressMs / halfLifeMs). */
+  maxSuppressMs: number;
 }
 
 export interface DegradePolicy extends RouteAttributes {

@@ -3,6 +3,7 @@ import { configuredRoutes, desiredRoutes, routeChanges, sameAnnouncement, type R
 import { describeCommand, type Command, type Route } from '../exabgp/format-command.js';
 import type { StatsSnapshot } from '../haproxy/parse-stats-csv.js';
 import { serverHealth } from '../haproxy/server-health.js';
+import { decayed, penalize, suppressedUntil, undampened, type DampeningState } from '../health/dampening.js';
 import { evaluateService, type BackendCount } from '../health/evaluate-service.js';
 import { initialHealthState, nextHealthState, type HealthState, type Signal } from '../health/health-machine.js';
 import type { LogEvent } from '../log/log-event.js';
@@ -26,6 +27,8 @@ export interface RouteRecord {
 /** Everything the plugin remembers between polls. */
 export interface EngineState {
   health: Map<string, HealthState>;
+  /** Route dampening, for the services that configure it. */
+  dampening: Map<string, DampeningState>;
   /** What we asked ExaBGP to announce and have not taken back, by prefix. */
   routes: Map<string, RouteRecord>;
   lastGoodPollAt: number | undefined;
@@ -73,7 +76,18 @@ export function initialEngineState(config: Config, now: number): EngineState {
   for (const service of config.services) {
     for (const route of configuredRoutes(service)) routes.set(route.prefix, { service: service.name, route, status: 'unknown', rejections: 0 });
   }
-  return { health: new Map(config.services.map((s) => [s.name, initialHealthState(now)])), routes, lastGoodPollAt: undefined, statsError: undefined, uncheckedWarned: new Set() };
+  return {
+    health: new Map(config.services.map((s) => [s.name, initialHealthState(now)])),
+    dampening: new Map(dampenedServices(config).map((s) => [s.name, undampened(now)])),
+    routes,
+    lastGoodPollAt: undefined,
+    statsError: undefined,
+    uncheckedWarned: new Set(),
+  };
+}
+
+function dampenedServices(config: Config): ServiceConfig[] {
+  return config.services.filter((s) => s.dampening !== undefined);
 }
 
 /** Withdraw everything that may be announced (clean shutdown, or a core that cannot decide). */
@@ -89,9 +103,13 @@ export function resendCommands(state: EngineState): Command[] {
     .map((r) => ({ kind: 'announce', service: r.service, route: r.route }));
 }
 
-/** After a config reload: services keep their health by name; routes are reconciled by the next tick. */
+/** After a config reload: services keep their health and penalty by name; routes are reconciled by the next tick. */
 export function reloadEngineState(state: EngineState, config: Config, now: number): EngineState {
-  return { ...state, health: new Map(config.services.map((s) => [s.name, state.health.get(s.name) ?? initialHealthState(now)])) };
+  return {
+    ...state,
+    health: new Map(config.services.map((s) => [s.name, state.health.get(s.name) ?? initialHealthState(now)])),
+    dampening: new Map(dampenedServices(config).map((s) => [s.name, state.dampening.get(s.name) ?? undampened(now)])),
+  };
 }
 
 /** One poll: observations → state machine → route changes → commands and log events. Pure. */
@@ -101,6 +119,7 @@ export function tick(config: Config, state: EngineState, input: TickInput): Tick
   const commands: Command[] = [];
   const verdicts: ServiceVerdict[] = [];
   const health = new Map<string, HealthState>();
+  const dampening = new Map<string, DampeningState>();
   const routes = new Map(state.routes);
   const uncheckedWarned = new Set(state.uncheckedWarned);
   const configured = new Set<string>();
@@ -112,10 +131,14 @@ export function tick(config: Config, state: EngineState, input: TickInput): Tick
 
   for (const service of config.services) {
     const before = state.health.get(service.name) ?? initialHealthState(now);
-    const { signal, reason, backends } = observe(config, service, before, input, lastGoodPollAt);
+    const observed = observe(config, service, before, input, lastGoodPollAt);
+    const { signal, backends } = observed;
     const after = signal === undefined ? before : nextHealthState(before, signal, config, now);
     health.set(service.name, after);
-    const mode = routeMode(service, after, now);
+    const healthMode = routeMode(service, after, now);
+    const damped = dampen(service, state, after, healthMode, observed.reason, now);
+    if (damped.state) dampening.set(service.name, damped.state);
+    const { mode, reason } = damped;
     verdicts.push({ service: service.name, phase: after.phase, reason, backends, mode });
 
     const desired = new Map(desiredRoutes(service, mode).map((route) => [route.prefix, route]));
@@ -143,7 +166,41 @@ export function tick(config: Config, state: EngineState, input: TickInput): Tick
     events.push({ level: 'info', event: 'routeRemoved', message: `route no longer configured; ${describeCommand(command)}`, reason: 'notConfigured' });
   }
 
-  return { state: { health, routes, lastGoodPollAt, statsError, uncheckedWarned }, commands, events, verdicts };
+  return { state: { health, dampening, routes, lastGoodPollAt, statsError, uncheckedWarned }, commands, events, verdicts };
+}
+
+/**
+ * Route dampening's say on a service's routes. A penalty comes with each withdraw that the service
+ * going down causes (unhealthy, or stats lost): not maintenance, the first poll or a reload.
+ * While suppressed the routes stay withdrawn, so no further withdraw can add to the penalty.
+ */
+function dampen(
+  service: ServiceConfig,
+  before: EngineState,
+  after: HealthState,
+  healthMode: RouteMode,
+  reason: string,
+  now: number,
+): { mode: RouteMode; reason: string; state?: DampeningState } {
+  const settings = service.dampening;
+  if (settings === undefined) return { mode: healthMode, reason };
+  const previous = before.dampening.get(service.name) ?? undampened(now);
+  // Routes of ours that are announced (or being announced): "unknown" ones are an earlier instance's.
+  const announced = service.prefixes.some((prefix) => {
+    const status = before.routes.get(prefix)?.status;
+    return status !== undefined && status !== 'unknown';
+  });
+  const withdrawn = announced && healthMode === 'withdrawn' && after.settled === 'down';
+  const state = withdrawn ? penalize(settings, previous, now) : decayed(settings, previous, now);
+  const until = suppressedUntil(settings, state, now);
+  const penalty = Math.round(state.penalty);
+  if (until !== undefined) {
+    const seconds = Math.ceil((until - now) / 1000);
+    return { mode: 'withdrawn', reason: `${reason}; suppressed until ${seconds} s from now: flap penalty ${penalty}, reuse below ${settings.reuseBelow}`, state };
+  }
+  if (withdrawn) return { mode: healthMode, reason: `${reason}; flap penalty ${penalty}, suppressed above ${settings.suppressAbove}`, state };
+  if (previous.suppressed) return { mode: healthMode, reason: `${reason}; no longer suppressed: flap penalty ${penalty} is below ${settings.reuseBelow}`, state };
+  return { mode: healthMode, reason, state };
 }
 
 function observe(

@@ -95,6 +95,27 @@ describe('loadConfig', () => {
     expect(problemWith(withService({ onDown: { asPath: [65010, 65010, 65010, 65010, 65010], withdrawAfterMs: 60000 } }))).toBe('');
   });
 
+  it('leaves dampening off unless set, and fills in its defaults from an empty object', () => {
+    expect(validateConfig(base(), 'test.json').services[0]?.dampening).toBeUndefined();
+    expect(validateConfig(withService({ dampening: {} }), 'test.json').services[0]?.dampening).toEqual({
+      halfLifeMs: 60000,
+      penalty: 1000,
+      suppressAbove: 2000,
+      reuseBelow: 750,
+      maxSuppressMs: 240000,
+    });
+  });
+
+  it.each([
+    [{ reuseBelow: 2000 }, '/services/0/dampening/reuseBelow: 2000 is not below suppressAbove (2000); a suppressed route comes back once the penalty decays below reuseBelow, so set it lower'],
+    [{ maxSuppressMs: 60000 }, '/services/0/dampening/maxSuppressMs: 60000 ms caps the penalty at or below suppressAbove (2000), so nothing would ever be suppressed; set it to at least 84903 ms'],
+    [{ penalty: 0 }, '/services/0/dampening/penalty: must be >= 1 (got 0)'],
+    [{ halfLifeMs: 10 }, '/services/0/dampening/halfLifeMs: must be >= 1000 (got 10)'],
+    [{ reuse: 750 }, '/services/0/dampening: unknown setting "reuse"'],
+  ])('rejects dampening %j, naming the setting and the fix', (dampening, problem) => {
+    expect(problemWith(withService({ dampening }))).toContain(problem);
+  });
+
   it.each([
     ['a valid IPv6 prefix with an embedded IPv4 tail', '64:ff9b::192.0.2.0/120'],
     ['the IPv6 default route', '::/0'],
