@@ -2,6 +2,7 @@ import { redactUrlCredentials } from '../config/redact-url-credentials.js';
 import type { ServiceConfig } from '../config/types.js';
 import type { RouteRecord } from '../engine/tick.js';
 import { formatAnnounce } from '../exabgp/format-command.js';
+import { decayed, suppressedUntil } from '../health/dampening.js';
 import type { Observation } from './observation.js';
 import { wallMs, type Clock } from './plugin-metrics.js';
 import type { PluginStatus, RouteStatus, ServiceStatus } from './plugin-status.js';
@@ -29,12 +30,12 @@ export function pluginStatus(observation: Observation, clock: Clock, facts: Proc
     // The HAProxy event stream does not exist yet (issue 7).
     events: null,
     neighbors: [...observation.neighbors].map(([address, { state, since }]) => ({ address, state, since: iso(since) })),
-    services: (config?.services ?? []).map((service) => serviceStatus(observation, service, iso, facts.startedAtMs)),
+    services: (config?.services ?? []).map((service) => serviceStatus(observation, service, iso, facts.startedAtMs, clock.perfMs)),
     lastReload: lastReload === undefined ? null : { at: iso(lastReload.at), ok: lastReload.result.ok, error: lastReload.result.ok ? null : lastReload.result.error },
   };
 }
 
-function serviceStatus(observation: Observation, service: ServiceConfig, iso: (at: number) => string, startedAtMs: number): ServiceStatus {
+function serviceStatus(observation: Observation, service: ServiceConfig, iso: (at: number) => string, startedAtMs: number, now: number): ServiceStatus {
   const health = observation.state?.health.get(service.name);
   const verdict = observation.verdicts.get(service.name);
   const reason = verdict?.reason ?? 'waiting for the first poll';
@@ -47,9 +48,18 @@ function serviceStatus(observation: Observation, service: ServiceConfig, iso: (a
     mode: verdict?.mode ?? 'withdrawn',
     backends: verdict?.backends ?? [],
     routes: service.prefixes.map((prefix) => routeStatus(prefix, observation.state?.routes.get(prefix), reason, iso)),
-    // Route dampening does not exist yet (issue 7).
-    dampening: null,
+    dampening: dampeningStatus(observation, service, iso, now),
   };
+}
+
+/** The penalty as of `now`, not as of the last poll: it decays between polls. */
+function dampeningStatus(observation: Observation, service: ServiceConfig, iso: (at: number) => string, now: number): ServiceStatus['dampening'] {
+  const settings = service.dampening;
+  if (settings === undefined) return null;
+  const state = observation.state?.dampening.get(service.name);
+  if (state === undefined) return { penalty: 0, suppressedUntil: null };
+  const until = suppressedUntil(settings, state, now);
+  return { penalty: Math.round(decayed(settings, state, now).penalty), suppressedUntil: until === undefined ? null : iso(until) };
 }
 
 function routeStatus(prefix: string, record: RouteRecord | undefined, serviceReason: string, iso: (at: number) => string): RouteStatus {

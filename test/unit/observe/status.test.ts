@@ -96,6 +96,18 @@ describe('GET /status, built from what the plugin reported', () => {
     expect(service?.routes[0]).toMatchObject({ state: 'withdrawn', command: null, nextHop: null, asPath: [], why: 'be_app: 1/2 servers up, need ≥ 2' });
   });
 
+  it('shows a dampened service\'s penalty as of now, and until when its healthy service stays withdrawn', () => {
+    const dampening = { halfLifeMs: 10_000, penalty: 3000, suppressAbove: 2000, reuseBelow: 750, maxSuppressMs: 60_000 };
+    const plugin = observedPlugin(config({ dampening }, { rise: 1, fall: 1 }));
+    plugin.poll(stats(2)); // perf 1000: announced
+    expect(statusOf(plugin).services[0]?.dampening).toEqual({ penalty: 0, suppressedUntil: null });
+    plugin.poll(stats(0)); // perf 2000: withdrawn, penalty 3000, suppressed until 2000 + 10 s × log2(3000 / 750)
+    plugin.poll(stats(2)); // perf 3000
+    const [service] = statusOf(plugin).services;
+    expect(service).toMatchObject({ verdict: 'up', mode: 'withdrawn', dampening: { penalty: 2799, suppressedUntil: '2027-01-15T10:00:29.000Z' } });
+    expect(service?.routes[0]).toMatchObject({ state: 'withdrawn', why: expect.stringContaining('suppressed until 19 s from now') });
+  });
+
   it('reports a failing stats source, the age of the last good poll, neighbors and the last reload', () => {
     const plugin = observedPlugin(config());
     plugin.poll(stats(2)); // perf 1000
