@@ -49,7 +49,7 @@ describe('dry-run', () => {
           name: 'www',
           state: 'down',
           reason: 'be_app: 0/3 servers up, need ≥ 1',
-          backends: [{ backend: 'be_app', found: true, up: 0, total: 3, enough: false }],
+          backends: [{ backend: 'be_app', found: true, up: 0, total: 3, need: '≥ 1', enough: false }],
           commands: ['withdraw route 198.18.0.10/32 next-hop self'],
         },
       ],
@@ -128,6 +128,15 @@ describe('replay', () => {
       '#2 announce route 198.18.0.10/32 next-hop self as-path [ 65010 65010 65010 65010 ]',
       '#4 withdraw route 198.18.0.10/32 next-hop self',
     ]);
+  });
+
+  it('keeps a flapping service withdrawn under dampening, and says until when', () => {
+    const dampening = { halfLifeMs: 10_000, penalty: 1000, suppressAbove: 2000, reuseBelow: 750, maxSuppressMs: 60_000 };
+    const [up, down] = [fixture('2.6-all-up.csv'), fixture('2.6-all-down.csv')];
+    const { stdout, stderr } = cli('replay', '--config', configFile({ rise: 1, fall: 1 }, { dampening }), up, down, up, down, up, down, up, up);
+    expect(stdout.trim().split('\n').map((line) => line.split(' route ')[0])).toEqual(['#1 announce', '#2 withdraw', '#3 announce', '#4 withdraw', '#5 announce', '#6 withdraw']);
+    expect(stderr).toContain('#6 warn www: up → down (be_app: 0/3 servers up, need ≥ 1; suppressed until 19 s from now: flap penalty 2628, reuse below 750); withdraw 198.18.0.10/32');
+    expect(stderr).toContain('#7 info www: down → up (be_app: 3/3 servers up, need ≥ 1; suppressed until 18 s from now: flap penalty 2452, reuse below 750)');
   });
 
   it('treats an unreadable snapshot as a failed poll, as run would', () => {
