@@ -14,6 +14,7 @@ import { logOptions, type LogOptions } from './log-options.js';
 interface RunFlags extends LogOptions {
   config?: string;
   stats?: string;
+  events?: string;
   backend?: string[];
   prefix?: string[];
   name: string;
@@ -40,6 +41,7 @@ export function runCommand(): Command {
     .description('Run as an ExaBGP API process: poll HAProxy, write announce/withdraw lines to stdout, log to stderr.')
     .option('-c, --config <file>', 'JSON config file (see `exabgp-anycast schema`)')
     .option('--stats <source>', 'one-service mode: unix:/path, tcp://host:port, http(s)://…;csv or file:/path.csv')
+    .option('--events <ring>', "one-service mode: HAProxy log ring to follow with show events (unix: and tcp:// sources): a server state change polls at once")
     .option('--backend <name>', 'one-service mode: HAProxy backend to watch (repeatable)', collect)
     .option('--prefix <prefix>', 'one-service mode: prefix to announce (repeatable)', collect)
     .option('--name <name>', 'one-service mode: service name in logs', 'anycast')
@@ -126,7 +128,7 @@ function configFromFlags(flags: RunFlags): Config {
     throw new PluginError('ERR_USAGE', 'run needs --config FILE, or --stats, --backend and --prefix for a single service');
   }
   const settings = {
-    stats: { source: flags.stats, timeoutMs: flags.timeoutMs },
+    stats: { source: flags.stats, timeoutMs: flags.timeoutMs, events: flags.events },
     intervalMs: flags.intervalMs,
     rise: flags.rise,
     fall: flags.fall,

@@ -161,6 +161,11 @@ function checkStats(config: Config): string[] {
   if ((passwordFile !== undefined || passwordEnv !== undefined) !== (username !== undefined)) {
     problems.push('/stats: username and a password (passwordFile or passwordEnv) go together');
   }
+  if (config.stats.events !== undefined && !/^(unix|tcp):/.test(source)) {
+    problems.push(
+      `/stats/events: HAProxy streams its events only on its CLI (show events), and ${redactUrlCredentials(source)} is not a stats socket; set stats.source to unix:/path or tcp://host:port of a stats socket at level operator, or remove stats.events`,
+    );
+  }
   if (username !== undefined && !source.startsWith('http')) {
     problems.push('/stats/username: credentials only apply to an http(s) stats source');
   }

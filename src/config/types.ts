@@ -34,6 +34,8 @@ export interface StatsSettings {
   passwordEnv?: string;
   caFile?: string;
   insecure?: boolean;
+  /** The HAProxy log ring whose server state changes trigger a poll at once (unix: and tcp:// sources only). */
+  events?: string;
 }
 
 export interface RouteAttributes {

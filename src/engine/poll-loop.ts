@@ -7,6 +7,8 @@ import { errorMessage } from '../errors.js';
 import { openExabgpChannel } from '../exabgp/exabgp-channel.js';
 import type { NeighborState } from '../exabgp/parse-exabgp-message.js';
 import { describeCommand, type Command, type Route } from '../exabgp/format-command.js';
+import { openEventStream, type EventStream, type EventStreamHandlers, type EventStreamSettings } from '../haproxy/event-stream.js';
+import type { HaproxyEvent } from '../haproxy/parse-haproxy-event.js';
 import { readSnapshot } from '../haproxy/read-snapshot.js';
 import { createStatsSource, type StatsSource } from '../haproxy/stats-source.js';
 import type { Logger } from '../log/logger.js';
@@ -48,6 +50,10 @@ export interface PluginObserver {
   answered(command: Command, ok: boolean, state: EngineState): void;
   neighbor(peer: string, state: NeighborState): void;
   reloaded(result: ReloadResult): void;
+  /** HAProxy's event stream: its ring (none: not configured), and whether it is established. */
+  eventStream(ring: string | undefined, connected: boolean): void;
+  /** An event-triggered poll wrote commands: the time from HAProxy's event line to them. */
+  reacted(seconds: number): void;
 }
 
 export interface PluginControls {
@@ -62,6 +68,8 @@ export interface PluginIo {
   output: Writable;
   signals: EventEmitter;
   openSource(settings: Config['stats']): StatsSource;
+  /** Follows HAProxy's event ring (stats.events); by default over the stats socket (event-stream.ts). */
+  openEvents?(settings: EventStreamSettings, handlers: EventStreamHandlers, log: Logger): EventStream;
   /** ExaBGP's settings as the process inherited them, to tell whether acks are off. */
   env?: NodeJS.ProcessEnv;
 }
@@ -84,6 +92,9 @@ export function runPlugin({ loadConfig, log, stateFile, io = processIo(), observ
   return new Promise((resolve) => {
     let config: Config | undefined;
     let source: StatsSource | undefined;
+    let events: EventStream | undefined;
+    /** When the oldest event not yet looked at by a poll arrived; the poll that starts next takes it. */
+    let unseenEventAt: number | undefined;
     let state: EngineState | undefined;
     let pollTimer: NodeJS.Timeout | undefined;
     let retryTimer: NodeJS.Timeout | undefined;
@@ -185,6 +196,7 @@ export function runPlugin({ loadConfig, log, stateFile, io = processIo(), observ
     function start(next: Config): void {
       config = next;
       source = io.openSource(next.stats);
+      followEvents(next);
       state = initialEngineState(next, performance.now());
       log({
         level: 'info',
@@ -225,12 +237,36 @@ export function runPlugin({ loadConfig, log, stateFile, io = processIo(), observ
       }
       // Always a new source: the credentials (password file, CA) are read afresh.
       source = io.openSource(next.stats);
+      followEvents(next);
       state = retryNow(reloadEngineState(state, next, performance.now()), performance.now());
       config = next;
       log({ level: 'info', event: 'reloaded', message: `config reloaded: ${next.services.length} service(s)` });
       void poll();
       scheduleRetry();
       return { ok: true, services };
+    }
+
+    /** A new stream only when the socket or the ring changed: a reload keeps the established one. */
+    function followEvents(next: Config): void {
+      const ring = next.stats.events;
+      if (events && ring === events.ring && next.stats.source === config?.stats.source && source) {
+        return;
+      }
+      events?.close();
+      events = undefined;
+      notify((o) => o.eventStream(ring, false));
+      if (ring === undefined) return;
+      const settings = { source: next.stats.source, ring, timeoutMs: next.stats.timeoutMs };
+      events = (io.openEvents ?? openEventStream)(settings, { event: eventArrived, connected: (up) => notify((o) => o.eventStream(ring, up)) }, log);
+    }
+
+    /** An event only says "look now": the poll reads the CSV, which stays the one truth. */
+    function eventArrived(event: HaproxyEvent, receivedAt: number): void {
+      if (stopped || !config || event.backend === undefined) return;
+      const watched = config.services.some((service) => service.health.backends.includes(event.backend as string));
+      if (!watched) return;
+      unseenEventAt ??= receivedAt;
+      void poll();
     }
 
     async function poll(): Promise<void> {
@@ -242,21 +278,28 @@ export function runPlugin({ loadConfig, log, stateFile, io = processIo(), observ
       polling = true;
       clearTimeout(pollTimer);
       const started = performance.now();
+      const eventAt = unseenEventAt;
+      unseenEventAt = undefined;
       const readFrom = config.stats.source;
       const result = await readStats(source, config.stats.timeoutMs);
       polling = false;
       notify((o) => o.polled(performance.now() - started, result.ok ? undefined : result.error));
       if (stopped || !config) return;
       // A reload during the read keeps its result unless the stats now come from elsewhere.
-      if (config.stats.source === readFrom) decide(config, result);
+      if (config.stats.source === readFrom) decide(config, result, eventAt);
       else pollAgain = true;
       // Polls start intervalMs apart, however long each took: a slow source does not stretch the cadence.
       const wait = pollAgain ? 0 : Math.max(0, config.intervalMs - (performance.now() - started));
+      const periodic = !pollAgain;
       pollAgain = false;
-      pollTimer = setTimeout(() => void poll(), wait);
+      pollTimer = setTimeout(() => {
+        // The safety-net poll also checks that the event stream follows the process HAProxy runs now.
+        if (periodic) events?.checkProcess();
+        void poll();
+      }, wait);
     }
 
-    function decide(current: Config, result: PollResult): void {
+    function decide(current: Config, result: PollResult, eventAt?: number): void {
       if (!state) return;
       const input: TickInput = {
         poll: result,
@@ -267,6 +310,10 @@ export function runPlugin({ loadConfig, log, stateFile, io = processIo(), observ
       const out = failClosedTick(current, state, input);
       state = out.state;
       channel.send(out.commands);
+      if (eventAt !== undefined && out.commands.length > 0) {
+        const seconds = (performance.now() - eventAt) / 1000;
+        notify((o) => o.reacted(seconds));
+      }
       saveRecord();
       out.events.forEach(log);
       notify((o) => state && o.decided(current, state, out.verdicts, input.now));
@@ -339,6 +386,7 @@ export function runPlugin({ loadConfig, log, stateFile, io = processIo(), observ
 
     async function finish(code: number): Promise<void> {
       stopped = true;
+      events?.close();
       clearTimeout(pollTimer);
       clearTimeout(retryTimer);
       clearTimeout(ribTimer);

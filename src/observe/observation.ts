@@ -14,6 +14,8 @@ export type TransitionTarget = (typeof transitionTargets)[number];
 
 /** From 1 ms (a file or a local socket) to past the largest stats.timeoutMs a poll loop uses by default (2 s). */
 export const pollDurationBounds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+/** From well under the 20 ms target (event line → command) to a poll that hit a slow source. */
+export const reactionBounds = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 /**
  * Everything /metrics and /status are made of: what the plugin told its observer, as plain data.
@@ -33,6 +35,10 @@ export interface Observation {
   commands: { done: number; error: number };
   reloads: { success: number; failure: number };
   lastReload: { at: number; result: ReloadResult } | undefined;
+  /** HAProxy's event stream, where configured. */
+  events: { ring: string; connected: boolean } | null;
+  /** Event line received → commands written, for event-triggered polls that wrote any. */
+  reactions: Histogram;
 }
 
 export function newObservation(): Observation {
@@ -50,6 +56,8 @@ export function newObservation(): Observation {
     commands: { done: 0, error: 0 },
     reloads: { success: 0, failure: 0 },
     lastReload: undefined,
+    events: null,
+    reactions: newHistogram(reactionBounds),
   };
 }
 
@@ -101,6 +109,12 @@ export function recordInto(observation: Observation, now: () => number = () => p
     reloaded(result) {
       observation.reloads[result.ok ? 'success' : 'failure'] += 1;
       observation.lastReload = { at: now(), result };
+    },
+    eventStream(ring, connected) {
+      observation.events = ring === undefined ? null : { ring, connected };
+    },
+    reacted(seconds) {
+      observe(observation.reactions, seconds);
     },
   };
 }

@@ -14,8 +14,7 @@ export const wallMs = (clock: Clock, at: number): number => clock.wallMs - (cloc
 /**
  * The plugin's own metric families, from what it reported. The names are a public interface
  * (README, "Metrics and status"). Series exist for the services of the config in use; the
- * HAProxy event-stream families (exabgp_anycast_events_connected, exabgp_anycast_reaction_seconds)
- * come with the event stream and are left out until it exists, rather than shown with made-up values.
+ * HAProxy event-stream families only where stats.events is set, rather than with made-up values.
  */
 export function pluginFamilies(observation: Observation, clock: Clock): MetricFamily[] {
   const services = observation.config?.services ?? [];
@@ -97,6 +96,25 @@ export function pluginFamilies(observation: Observation, clock: Clock): MetricFa
       help: 'Config reloads (SIGHUP or POST /-/reload): success, or failure (the running config kept).',
       type: 'counter',
       samples: (['success', 'failure'] as const).map((result) => ({ labels: { result }, value: observation.reloads[result] })),
+    },
+    ...eventFamilies(observation),
+  ];
+}
+
+function eventFamilies({ events, reactions }: Observation): MetricFamily[] {
+  if (events === null) return [];
+  return [
+    {
+      name: 'exabgp_anycast_events_connected',
+      help: "Whether HAProxy's event stream (show events on the stats socket) is established (1) or not (0); polling goes on either way.",
+      type: 'gauge',
+      samples: [{ labels: { ring: events.ring }, value: events.connected ? 1 : 0 }],
+    },
+    {
+      name: 'exabgp_anycast_reaction_seconds',
+      help: "Time from HAProxy's event line to the commands it caused, for event-triggered polls that wrote any.",
+      type: 'histogram',
+      histograms: [{ histogram: reactions }],
     },
   ];
 }

@@ -27,8 +27,7 @@ export function pluginStatus(observation: Observation, clock: Clock, facts: Proc
     lastGoodPollAt: lastGoodPollAt === undefined ? null : iso(lastGoodPollAt),
     lastGoodPollAgeMs: lastGoodPollAt === undefined ? null : Math.max(0, Math.round(clock.perfMs - lastGoodPollAt)),
     statsError: observation.statsError,
-    // The HAProxy event stream does not exist yet (issue 7).
-    events: null,
+    events: observation.events,
     neighbors: [...observation.neighbors].map(([address, { state, since }]) => ({ address, state, since: iso(since) })),
     services: (config?.services ?? []).map((service) => serviceStatus(observation, service, iso, facts.startedAtMs, clock.perfMs)),
     lastReload: lastReload === undefined ? null : { at: iso(lastReload.at), ok: lastReload.result.ok, error: lastReload.result.ok ? null : lastReload.result.error },

@@ -6,7 +6,8 @@ import { PassThrough, Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { validateConfig } from '../../../src/config/load-config.js';
 import type { Config } from '../../../src/config/types.js';
-import { runPlugin, type PluginIo } from '../../../src/engine/poll-loop.js';
+import { runPlugin, type PluginIo, type PluginObserver } from '../../../src/engine/poll-loop.js';
+import type { EventStreamHandlers, EventStreamSettings } from '../../../src/haproxy/event-stream.js';
 import type { LogEvent } from '../../../src/log/log-event.js';
 
 const healthyCsv = readFileSync(new URL('../../fixtures/haproxy/2.6-all-up.csv', import.meta.url), 'utf8');
@@ -36,6 +37,15 @@ interface LoopOptions {
   output?: Writable;
   env?: NodeJS.ProcessEnv;
   stateFile?: string;
+  observer?: Partial<PluginObserver>;
+}
+
+/** The event streams the loop opened, each with what it was opened with and what was asked of it. */
+interface FakeEventStream {
+  settings: EventStreamSettings;
+  handlers: EventStreamHandlers;
+  checks: number;
+  closed: boolean;
 }
 
 /** The poll loop on fake timers, with streams for ExaBGP and a stats source whose answer and delay the test sets. */
@@ -66,12 +76,36 @@ function startLoop(service: Record<string, unknown> = {}, top: Record<string, un
       },
     };
   };
+  const streams: FakeEventStream[] = [];
+  const openEvents: PluginIo['openEvents'] = (settings, handlers) => {
+    const stream: FakeEventStream = { settings, handlers, checks: 0, closed: false };
+    streams.push(stream);
+    return { ring: settings.ring, checkProcess: () => void stream.checks++, close: () => void (stream.closed = true) };
+  };
   const loadConfig = options.loadConfig ?? (() => config);
-  const exit = runPlugin({ loadConfig, log: (e) => events.push(e), stateFile: options.stateFile, io: { input, output, signals, openSource, env: options.env ?? {} } });
+  const observer: PluginObserver = {
+    polled: () => undefined,
+    decided: () => undefined,
+    answered: () => undefined,
+    neighbor: () => undefined,
+    reloaded: () => undefined,
+    eventStream: () => undefined,
+    reacted: () => undefined,
+    ...options.observer,
+  };
+  const exit = runPlugin({
+    loadConfig,
+    log: (e) => events.push(e),
+    stateFile: options.stateFile,
+    io: { input, output, signals, openSource, openEvents, env: options.env ?? {} },
+    observe: () => observer,
+  });
   /** ExaBGP answering: `done`, `error`, a rib line, a neighbor message. */
   const say = (...lines: string[]) => input.write(lines.map((l) => `${l}\n`).join(''));
   const messages = () => events.map((e) => e.message);
-  return { input, signals, written, lines: () => written.map((w) => w.line), fetchedAt, events, messages, stats, exit, say };
+  /** HAProxy's event line about `backend`, as the event stream hands it over. */
+  const haproxyEvent = (backend: string | undefined, stream = streams.at(-1)) => stream?.handlers.event({ pid: 4242, backend }, performance.now());
+  return { input, signals, written, lines: () => written.map((w) => w.line), fetchedAt, events, messages, stats, exit, say, streams, haproxyEvent };
 }
 
 /** Moves the fake clock, then lets stream events (which use real ticks) reach the test. */
@@ -353,5 +387,104 @@ describe('runPlugin never leaves a wrong route', () => {
     stuck.signals.emit('SIGTERM');
     await advance(1000);
     expect(stuckExited).toBe(true);
+  });
+});
+
+describe('runPlugin following HAProxy\'s event stream', () => {
+  const eventful = { intervalMs: 60_000, rise: 1, fall: 1, stats: { source: 'unix:/test.sock', timeoutMs: 900, events: 'exabgp-anycast' } };
+
+  it('opens the stream on the stats socket for the configured ring, and none without stats.events', async () => {
+    const withEvents = startLoop({}, eventful);
+    const without = startLoop();
+    await advance(0);
+    expect(withEvents.streams.map((s) => s.settings)).toEqual([{ source: 'unix:/test.sock', ring: 'exabgp-anycast', timeoutMs: 900 }]);
+    expect(without.streams).toEqual([]);
+    withEvents.signals.emit('SIGTERM');
+    without.signals.emit('SIGTERM');
+  });
+
+  it('polls at once on an event about a watched backend, and withdraws long before the next periodic poll', async () => {
+    const loop = startLoop({}, eventful);
+    await advance(1000);
+    loop.stats.csv = deadCsv;
+    loop.haproxyEvent('be_app');
+    await advance(0);
+    expect(loop.fetchedAt).toEqual([0, 1000]);
+    expect(loop.written.at(-1)).toEqual({ at: 1000, line: withdraw });
+    loop.signals.emit('SIGTERM');
+  });
+
+  it.each([
+    ['a backend no service watches', 'be_other'],
+    ['no backend at all (a "Proxy … stopped" line)', undefined],
+  ])('does not poll for an event about %s', async (_what, backend) => {
+    const loop = startLoop({}, eventful);
+    await advance(1000);
+    loop.haproxyEvent(backend);
+    await advance(0);
+    expect(loop.fetchedAt).toEqual([0]);
+    loop.signals.emit('SIGTERM');
+  });
+
+  it('coalesces a burst of events: at most one poll running and one pending', async () => {
+    const loop = startLoop({}, eventful);
+    await advance(0);
+    loop.stats.delayMs = 100;
+    for (let i = 0; i < 50; i++) loop.haproxyEvent('be_app');
+    await advance(300);
+    // The pending poll starts when the running one ends (setTimeout 0 takes 1 ms, as in Node); nothing after it.
+    expect(loop.fetchedAt).toEqual([0, 0, 101]);
+    loop.signals.emit('SIGTERM');
+  });
+
+  it('keeps the periodic poll as the safety net, and has it check which HAProxy process the stream follows', async () => {
+    const loop = startLoop({}, { ...eventful, intervalMs: 1000 });
+    await advance(3000);
+    expect(loop.fetchedAt).toEqual([0, 1000, 2000, 3000]);
+    expect(loop.streams[0]?.checks).toBe(3);
+    loop.haproxyEvent('be_app');
+    await advance(0);
+    expect(loop.streams[0]?.checks).toBe(3);
+    loop.signals.emit('SIGTERM');
+  });
+
+  it('keeps the stream across a reload that changes neither socket nor ring, replaces it when the ring changes, and closes it at exit', async () => {
+    let ring = 'exabgp-anycast';
+    const loop = startLoop({}, {}, { loadConfig: () => configWith({}, { ...eventful, stats: { ...eventful.stats, events: ring } }) });
+    await advance(0);
+    loop.signals.emit('SIGHUP');
+    await advance(0);
+    expect(loop.streams).toHaveLength(1);
+    ring = 'other';
+    loop.signals.emit('SIGHUP');
+    await advance(0);
+    expect(loop.streams.map((s) => [s.settings.ring, s.closed])).toEqual([
+      ['exabgp-anycast', true],
+      ['other', false],
+    ]);
+    loop.signals.emit('SIGTERM');
+    await loop.exit;
+    expect(loop.streams[1]?.closed).toBe(true);
+  });
+
+  it('tells the observer whether the stream is established, and how long an event took to become a command', async () => {
+    const connected: Array<[string | undefined, boolean]> = [];
+    const reactions: number[] = [];
+    const loop = startLoop({}, eventful, { observer: { eventStream: (ring, up) => connected.push([ring, up]), reacted: (s) => reactions.push(s) } });
+    await advance(0);
+    loop.streams[0]?.handlers.connected(true);
+    loop.stats.delayMs = 5;
+    loop.haproxyEvent('be_app');
+    await advance(0);
+    loop.stats.csv = deadCsv;
+    loop.haproxyEvent('be_app');
+    await advance(10);
+    expect(connected).toEqual([
+      ['exabgp-anycast', false],
+      ['exabgp-anycast', true],
+    ]);
+    // Only the poll that wrote a command counts: it withdrew 5 ms (its read) after the event it looked at.
+    expect(reactions).toEqual([0.005]);
+    loop.signals.emit('SIGTERM');
   });
 });

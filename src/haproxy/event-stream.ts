@@ -1,0 +1,198 @@
+import { connect, type NetConnectOpts, type Socket } from 'node:net';
+import { errorMessage } from '../errors.js';
+import { createLineSplitter } from '../exabgp/line-splitter.js';
+import type { Logger } from '../log/logger.js';
+import { describeEventsRefusal, parseHaproxyEvent, pidOfShowInfo, type HaproxyEvent } from './parse-haproxy-event.js';
+
+export interface EventStreamSettings {
+  /** The stats socket: unix:/path or tcp://host:port (config validation allows nothing else). */
+  source: string;
+  /** The HAProxy log ring to follow (stats.events). */
+  ring: string;
+  /** Bounds each short `show info` question. */
+  timeoutMs: number;
+}
+
+export interface EventStreamHandlers {
+  /** One line of the ring, classified, and when it arrived (performance.now()). */
+  event(event: HaproxyEvent, receivedAt: number): void;
+  /** The stream was established (true) or lost (false). */
+  connected(connected: boolean): void;
+}
+
+export interface EventStream {
+  readonly ring: string;
+  /**
+   * Asks which process answers the stats socket now, and moves to it when the stream follows an
+   * older one: after `haproxy -sf` the old process lives as long as our connection does, silent.
+   */
+  checkProcess(): void;
+  close(): void;
+}
+
+/** HAProxy answers a refusal at once and says nothing when it accepts: a subscription still open this long is established. */
+const acceptedAfterMs = 250;
+/** Retries after 250 ms, doubling, at most every 5 s. */
+const firstRetryMs = 250;
+const maxRetryMs = 5000;
+/** `show info` is about 2 KB; a refusal one line. More is not HAProxy. */
+const maxAnswerBytes = 64 * 1024;
+const maxLineLength = 64 * 1024;
+
+/**
+ * Keeps a second connection open on the stats socket with `show events <ring> -nw` (`-n`: only
+ * new lines, `-w`: wait for them) and hands each line over as it arrives. Failures are logged once
+ * per distinct cause, with the fix, and retried with a back-off; polling never depends on it.
+ */
+export function openEventStream(settings: EventStreamSettings, handlers: EventStreamHandlers, log: Logger): EventStream {
+  const { ring, timeoutMs } = settings;
+  const address = socketAddress(settings.source);
+  const where = `${settings.source}, ring ${ring}`;
+  let socket: Socket | undefined;
+  /** The process the stream follows: `show info`'s Pid before subscribing, then the PID of its lines. */
+  let followedPid: number | undefined;
+  let established = false;
+  let checking = false;
+  let closed = false;
+  let retries = 0;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let lastFailure: string | undefined;
+
+  void subscribe();
+
+  async function subscribe(): Promise<void> {
+    let pid: number | undefined;
+    try {
+      pid = pidOfShowInfo(await ask(address, 'show info', timeoutMs));
+    } catch (error) {
+      failed(`cannot reach HAProxy (${errorMessage(error)}): is it running, and is stats.source its stats socket?`);
+      return;
+    }
+    if (closed) return;
+    followedPid = pid;
+    const current = connect(address, () => current.write(`show events ${ring} -nw\n`));
+    socket = current;
+    const splitter = createLineSplitter(maxLineLength);
+    let answer = '';
+    const accepted = setTimeout(() => establish(), acceptedAfterMs);
+    current.setEncoding('utf8');
+    current.on('data', (chunk: string) => {
+      const receivedAt = performance.now();
+      if (!established && answer.length < maxAnswerBytes) answer += chunk;
+      for (const line of splitter.push(chunk).lines) {
+        if (!line.startsWith('<')) continue;
+        establish();
+        const event = parseHaproxyEvent(line);
+        if (event.pid !== undefined) followedPid = event.pid;
+        handlers.event(event, receivedAt);
+      }
+    });
+    current.on('error', () => undefined); // 'close' follows and says what it means.
+    current.once('close', () => {
+      clearTimeout(accepted);
+      if (socket !== current) return; // Closed on purpose: moved to a new process, or shut down.
+      socket = undefined;
+      if (established) {
+        established = false;
+        handlers.connected(false);
+        log({ level: 'warn', event: 'eventsLost', message: `HAProxy event stream lost (${where}); polling goes on every intervalMs, resubscribing` });
+        retries = 0;
+        lastFailure = undefined;
+        retry();
+      } else {
+        failed(answer.trim() === '' ? 'HAProxy closed the connection without streaming events' : describeEventsRefusal(answer, ring));
+      }
+    });
+
+    function establish(): void {
+      if (established || socket !== current) return;
+      established = true;
+      retries = 0;
+      lastFailure = undefined;
+      handlers.connected(true);
+      log({ level: 'info', event: 'eventsEstablished', message: `following HAProxy's event stream (${where}, HAProxy pid ${followedPid ?? 'unknown'}): a server state change triggers a poll at once` });
+    }
+  }
+
+  function failed(cause: string): void {
+    if (closed) return;
+    if (cause !== lastFailure) {
+      lastFailure = cause;
+      log({ level: 'warn', event: 'eventsUnavailable', message: `no HAProxy event stream (${where}), polling goes on every intervalMs and it retries every few seconds: ${cause}` });
+    }
+    retry();
+  }
+
+  function retry(): void {
+    const delay = Math.min(maxRetryMs, firstRetryMs * 2 ** retries);
+    retries++;
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(() => void subscribe(), delay);
+  }
+
+  /** Closes the connection on purpose: its 'close' then changes nothing. */
+  function drop(): void {
+    const old = socket;
+    socket = undefined;
+    old?.destroy();
+    if (established) {
+      established = false;
+      handlers.connected(false);
+    }
+  }
+
+  return {
+    ring,
+    checkProcess() {
+      if (!established || checking || closed) return;
+      checking = true;
+      ask(address, 'show info', timeoutMs)
+        .then((answer) => {
+          const pid = pidOfShowInfo(answer);
+          if (closed || !established || pid === undefined || pid === followedPid) return;
+          log({ level: 'info', event: 'eventsReloaded', message: `HAProxy was reloaded (pid ${followedPid ?? 'unknown'} → ${pid}): following the new process and letting go of the old one` });
+          drop();
+          retries = 0;
+          void subscribe();
+        })
+        // A socket that does not answer is the poll's to report; the stream stays as it is.
+        .catch(() => undefined)
+        .finally(() => (checking = false));
+    },
+    close() {
+      closed = true;
+      clearTimeout(retryTimer);
+      drop();
+    },
+  };
+}
+
+function socketAddress(source: string): NetConnectOpts {
+  if (source.startsWith('unix:')) return { path: source.slice('unix:'.length) };
+  const url = new URL(source);
+  return { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port) };
+}
+
+/** One CLI command on a short connection: HAProxy answers and closes. */
+function ask(address: NetConnectOpts, command: string, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const socket = connect(address, () => socket.write(`${command}\n`));
+    const fail = (reason: string): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(new Error(reason));
+    };
+    const timer = setTimeout(() => fail(`no answer to "${command}" within ${timeoutMs} ms`), timeoutMs);
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      answer += chunk;
+      if (answer.length > maxAnswerBytes) fail(`answer to "${command}" larger than ${maxAnswerBytes} bytes`);
+    });
+    socket.once('end', () => {
+      clearTimeout(timer);
+      resolve(answer);
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => fail(error.syscall && error.code ? `${error.syscall} ${error.code}` : error.message));
+  });
+}
