@@ -36,6 +36,12 @@ export interface EngineState {
   statsError: string | undefined;
   /** Servers without health checks already warned about. */
   uncheckedWarned: Set<string>;
+  /**
+   * When each service's current run of undecided polls began (servers HAProxy has not checked
+   * yet would tip the verdict): its last verdict holds for staleMs from here. Failed polls leave
+   * it alone; a decided poll or maintenance ends it.
+   */
+  undecidedSince: Map<string, number>;
 }
 
 /** One poll of the stats source: a parsed snapshot, or why there is none. */
@@ -83,6 +89,7 @@ export function initialEngineState(config: Config, now: number): EngineState {
     lastGoodPollAt: undefined,
     statsError: undefined,
     uncheckedWarned: new Set(),
+    undecidedSince: new Map(),
   };
 }
 
@@ -122,6 +129,7 @@ export function tick(config: Config, state: EngineState, input: TickInput): Tick
   const dampening = new Map<string, DampeningState>();
   const routes = new Map(state.routes);
   const uncheckedWarned = new Set(state.uncheckedWarned);
+  const undecidedSince = new Map<string, number>();
   const configured = new Set<string>();
   const statsError = poll.ok ? undefined : poll.error;
   const lastGoodPollAt = poll.ok ? now : state.lastGoodPollAt;
@@ -131,8 +139,9 @@ export function tick(config: Config, state: EngineState, input: TickInput): Tick
 
   for (const service of config.services) {
     const before = state.health.get(service.name) ?? initialHealthState(now);
-    const observed = observe(config, service, before, input, lastGoodPollAt);
+    const observed = observe(config, service, before, input, lastGoodPollAt, state.undecidedSince.get(service.name));
     const { signal, backends } = observed;
+    if (observed.undecidedSince !== undefined) undecidedSince.set(service.name, observed.undecidedSince);
     const after = signal === undefined ? before : nextHealthState(before, signal, config, now);
     health.set(service.name, after);
     const healthMode = routeMode(service, after, now);
@@ -154,7 +163,11 @@ export function tick(config: Config, state: EngineState, input: TickInput): Tick
       else routes.delete(prefix);
     }
     commands.push(...changes);
+    // A good poll that changes nothing is a hold on an undecided verdict.
+    const holdBegan = signal === undefined && poll.ok && !state.undecidedSince.has(service.name);
+    const undecidedEnded = state.undecidedSince.has(service.name) && !undecidedSince.has(service.name);
     if (after.phase !== before.phase || changes.length > 0) events.push(stateEvent(service, before, after, reason, changes));
+    else if (holdBegan || undecidedEnded) events.push(holdEvent(service, after, reason, holdBegan));
   }
 
   // Routes of services (or prefixes) that a reload removed.
@@ -166,7 +179,7 @@ export function tick(config: Config, state: EngineState, input: TickInput): Tick
     events.push({ level: 'info', event: 'routeRemoved', message: `route no longer configured; ${describeCommand(command)}`, reason: 'notConfigured' });
   }
 
-  return { state: { health, dampening, routes, lastGoodPollAt, statsError, uncheckedWarned }, commands, events, verdicts };
+  return { state: { health, dampening, routes, lastGoodPollAt, statsError, uncheckedWarned, undecidedSince }, commands, events, verdicts };
 }
 
 /**
@@ -203,24 +216,49 @@ function dampen(
   return { mode: healthMode, reason, state };
 }
 
+interface Observation {
+  signal: Signal | undefined;
+  reason: string;
+  backends: BackendCount[];
+  /** The start of the service's run of undecided polls, while it lasts. */
+  undecidedSince: number | undefined;
+}
+
+/**
+ * What this poll says of a service. An undecided snapshot (servers HAProxy has not checked yet, as
+ * after its reload, would tip the verdict) holds the last verdict for staleMs from the first such
+ * poll, then counts as unhealthy. With no verdict to hold (first poll, maintenance just ended) it
+ * counts as unhealthy at once: the first poll decides, and unknown is not healthy.
+ */
 function observe(
   config: Config,
   service: ServiceConfig,
   before: HealthState,
   { poll, disabled, now }: TickInput,
   lastGoodPollAt: number | undefined,
-): { signal: Signal | undefined; reason: string; backends: BackendCount[] } {
-  if (disabled) return { signal: 'disabled', reason: `maintenance file ${config.disableFile} exists`, backends: [] };
+  undecidedBefore: number | undefined,
+): Observation {
+  if (disabled) return { signal: 'disabled', reason: `maintenance file ${config.disableFile} exists`, backends: [], undecidedSince: undefined };
   if (!poll.ok) {
-    if (config.onStatsError === 'withdraw') return { signal: 'unhealthy', reason: `stats unavailable: ${poll.error}`, backends: [] };
+    const failed = { backends: [], undecidedSince: undecidedBefore };
+    if (config.onStatsError === 'withdraw') return { ...failed, signal: 'unhealthy', reason: `stats unavailable: ${poll.error}` };
     if (lastGoodPollAt !== undefined && now - lastGoodPollAt < config.staleMs) {
-      return { signal: undefined, reason: `stats unavailable, holding: ${poll.error}`, backends: [] };
+      return { ...failed, signal: undefined, reason: `stats unavailable, holding: ${poll.error}` };
     }
     const since = lastGoodPollAt === undefined ? 'no good poll yet' : `longer than staleMs (${config.staleMs} ms)`;
-    return { signal: 'lost', reason: `stats unavailable, ${since}: ${poll.error}`, backends: [] };
+    return { ...failed, signal: 'lost', reason: `stats unavailable, ${since}: ${poll.error}` };
   }
   const result = evaluateService(service, poll.snapshot, before.settled === 'up');
-  return { signal: result.healthy ? 'healthy' : 'unhealthy', reason: result.reason, backends: result.backends };
+  const { reason, backends } = result;
+  if (!result.undecided) return { signal: result.healthy ? 'healthy' : 'unhealthy', reason, backends, undecidedSince: undefined };
+  const undecidedSince = undecidedBefore ?? now;
+  if (before.settled !== 'up' && before.settled !== 'down') {
+    return { signal: 'unhealthy', reason: `${reason}; no verdict to hold yet`, backends, undecidedSince };
+  }
+  if (now - undecidedSince < config.staleMs) {
+    return { signal: undefined, reason: `${reason}; holding the last verdict (${before.settled}) for up to staleMs (${config.staleMs} ms)`, backends, undecidedSince };
+  }
+  return { signal: 'unhealthy', reason: `${reason}; not checked for longer than staleMs (${config.staleMs} ms)`, backends, undecidedSince };
 }
 
 /** Which routes a service's state calls for. Only settled states decide; rising/falling keep the route. */
@@ -249,6 +287,17 @@ function stateEvent(service: ServiceConfig, before: HealthState, after: HealthSt
     to: after.phase,
     reason,
     message: `${service.name}: ${change} (${reason})${actions ? `; ${actions}` : ''}`,
+  };
+}
+
+/** A hold on an undecided verdict began, or ended, without changing the phase. */
+function holdEvent(service: ServiceConfig, state: HealthState, reason: string, holding: boolean): LogEvent {
+  return {
+    level: 'info',
+    event: holding ? 'verdictHeld' : 'verdictHoldEnded',
+    service: service.name,
+    reason,
+    message: `${service.name}: ${state.phase} (${reason})${holding ? '' : '; no longer holding'}`,
   };
 }
 

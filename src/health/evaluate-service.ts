@@ -15,6 +15,11 @@ export interface BackendCount {
 
 export interface ServiceHealth {
   healthy: boolean;
+  /**
+   * Not healthy on the servers up alone, but it would be if the servers HAProxy has not checked yet
+   * (INI, after its start or reload) were up: the snapshot cannot tell, so the verdict must wait.
+   */
+  undecided: boolean;
   /** Words for the log, e.g. "http_back: 0/2 servers up, need ≥ 1". */
   reason: string;
   backends: BackendCount[];
@@ -28,9 +33,11 @@ export interface ServiceHealth {
 export function evaluateService(service: ServiceConfig, snapshot: StatsSnapshot, announced: boolean): ServiceHealth {
   const { health } = service;
   const need = thresholds(health, announced);
-  const backends = health.backends.map((name) => countBackend(name, snapshot, health.countBackup, need));
-  const enoughBackends = health.mode === 'any' ? backends.some((b) => b.enough) : backends.every((b) => b.enough);
-  const reasons = backends.map((b) => describeBackend(b));
+  const counted = health.backends.map((name) => countBackend(name, snapshot, health.countBackup, need));
+  const combine = (enough: (b: CountedBackend) => boolean): boolean => (health.mode === 'any' ? counted.some(enough) : counted.every(enough));
+  const enoughBackends = combine((b) => b.enough);
+  const enoughOnceChecked = combine((b) => b.enoughIfUnknownUp);
+  const reasons = counted.map((b) => describeBackend(b));
 
   let frontendOk = true;
   if (health.frontend !== undefined) {
@@ -38,7 +45,15 @@ export function evaluateService(service: ServiceConfig, snapshot: StatsSnapshot,
     frontendOk = status === 'OPEN';
     if (!frontendOk) reasons.push(`frontend ${health.frontend}: ${status ?? 'not found in HAProxy stats'}, need OPEN`);
   }
-  return { healthy: enoughBackends && frontendOk, reason: reasons.join('; '), backends };
+  const backends = counted.map(({ unknown: _unknown, enoughIfUnknownUp: _enoughIfUnknownUp, ...count }) => count);
+  const healthy = enoughBackends && frontendOk;
+  return { healthy, undecided: !healthy && enoughOnceChecked && frontendOk, reason: reasons.join('; '), backends };
+}
+
+/** A backend's count, with the servers not checked yet that may still tip it either way. */
+interface CountedBackend extends BackendCount {
+  unknown: number;
+  enoughIfUnknownUp: boolean;
 }
 
 interface Thresholds {
@@ -53,17 +68,19 @@ function thresholds(health: HealthRule, announced: boolean): Thresholds {
   return minUp === undefined && minUpPercent === undefined ? { minUp: 1 } : { minUp, minUpPercent };
 }
 
-function countBackend(name: string, snapshot: StatsSnapshot, countBackup: boolean, need: Thresholds): BackendCount {
+function countBackend(name: string, snapshot: StatsSnapshot, countBackup: boolean, need: Thresholds): CountedBackend {
   const backend = snapshot.backends.get(name);
-  if (!backend) return { backend: name, found: false, up: 0, total: 0, need: describeThresholds(need), enough: false };
+  if (!backend) return { backend: name, found: false, up: 0, total: 0, need: describeThresholds(need), enough: false, unknown: 0, enoughIfUnknownUp: false };
   const servers = backend.servers.filter((s) => countBackup || !s.backup);
-  const up = servers.filter((s) => serverHealth(s, snapshot) !== 'down').length;
+  const health = servers.map((s) => serverHealth(s, snapshot));
+  const up = health.filter((h) => h === 'up' || h === 'unchecked').length;
+  const unknown = health.filter((h) => h === 'unknown').length;
   const total = servers.length;
-  const enough =
+  const meets = (count: number): boolean =>
     total > 0 &&
-    (need.minUp === undefined || up >= need.minUp) &&
-    (need.minUpPercent === undefined || reachesPercent(up, total, need.minUpPercent));
-  return { backend: name, found: true, up, total, need: describeThresholds(need), enough };
+    (need.minUp === undefined || count >= need.minUp) &&
+    (need.minUpPercent === undefined || reachesPercent(count, total, need.minUpPercent));
+  return { backend: name, found: true, up, total, need: describeThresholds(need), enough: meets(up), unknown, enoughIfUnknownUp: meets(up + unknown) };
 }
 
 /**
@@ -84,9 +101,10 @@ function decimalOf(value: number): { digits: bigint; scale: number } {
   return scale >= 0 ? { digits, scale } : { digits: digits * 10n ** BigInt(-scale), scale: 0 };
 }
 
-function describeBackend(count: BackendCount): string {
+function describeBackend(count: CountedBackend): string {
   if (!count.found) return `${count.backend}: not found in HAProxy stats`;
-  return `${count.backend}: ${count.up}/${count.total} servers up, need ${count.need}`;
+  const unknown = count.unknown > 0 ? `, ${count.unknown} not checked yet since HAProxy's (re)start` : '';
+  return `${count.backend}: ${count.up}/${count.total} servers up${unknown}, need ${count.need}`;
 }
 
 function describeThresholds(need: Thresholds): string {

@@ -12,7 +12,7 @@ import { formatAnnounce, type Command, type Route } from '../../src/exabgp/forma
 import type { StatsSnapshot } from '../../src/haproxy/parse-stats-csv.js';
 import type { Phase, Signal } from '../../src/health/health-machine.js';
 import { initialHealthModel, modelPhase, stepHealthModel, type HealthModel } from './health-model.js';
-import { oracleHealthy } from './stats-oracle.js';
+import { oracleVerdict } from './stats-oracle.js';
 
 /** One route at one peer: "neighbor prefix → announce line" (the line without its neighbor part). */
 export type TableEntries = string[];
@@ -82,6 +82,8 @@ export type ModelMode = 'announced' | 'degraded' | 'withdrawn';
 export class EngineModel {
   readonly health = new Map<string, HealthModel>();
   private lastGoodPollAt: number | undefined;
+  /** Per service, the first poll of the current run of undecided ones (failed polls do not end a run). */
+  private readonly undecidedFrom = new Map<string, number>();
   private now = 0;
 
   constructor(private readonly config: Config) {
@@ -110,10 +112,27 @@ export class EngineModel {
     return withdrawAfterMs !== undefined && this.now - settledAt >= withdrawAfterMs ? 'withdrawn' : 'degraded';
   }
 
-  /** A failed poll counts as unhealthy, or with "hold" changes nothing for up to staleMs and then is lost. */
+  /**
+   * A failed poll counts as unhealthy, or with "hold" changes nothing for up to staleMs and then is lost.
+   * An undecided snapshot (unknown servers would tip it) changes nothing for up to staleMs from the
+   * first of a run of them, then counts as unhealthy; with no up or down verdict yet it is unhealthy.
+   */
   private signal(service: ServiceConfig, before: HealthModel, snapshot: StatsSnapshot | undefined, disabled: boolean): Signal | undefined {
-    if (disabled) return 'disabled';
-    if (snapshot !== undefined) return oracleHealthy(service.health, snapshot, before.settled === 'up') ? 'healthy' : 'unhealthy';
+    if (disabled) {
+      this.undecidedFrom.delete(service.name);
+      return 'disabled';
+    }
+    if (snapshot !== undefined) {
+      const verdict = oracleVerdict(service.health, snapshot, before.settled === 'up');
+      if (verdict !== 'undecided') {
+        this.undecidedFrom.delete(service.name);
+        return verdict;
+      }
+      const from = this.undecidedFrom.get(service.name) ?? this.now;
+      this.undecidedFrom.set(service.name, from);
+      const hasVerdict = before.settled === 'up' || before.settled === 'down';
+      return hasVerdict && this.now - from < this.config.staleMs ? undefined : 'unhealthy';
+    }
     if (this.config.onStatsError === 'withdraw') return 'unhealthy';
     const holding = this.lastGoodPollAt !== undefined && this.now - this.lastGoodPollAt < this.config.staleMs;
     return holding ? undefined : 'lost';

@@ -3,7 +3,8 @@
 // serverHealth and evaluateService against it. Only the shapes (types) are shared.
 //
 //   oracleParseStats(text)                       → { ok: true, snapshot } | { ok: false, reason }
-//   oracleServerHealth(server, snapshot)         → 'up' | 'unchecked' | 'down'
+//   oracleServerHealth(server, snapshot)         → 'up' | 'unchecked' | 'unknown' | 'down'
+//   oracleVerdict(rule, snapshot, announced)     → 'healthy' | 'unhealthy' | 'undecided'
 //   oracleHealthy(rule, snapshot, announced)     → boolean (evaluateService(…).healthy)
 //
 // The rules it encodes, in words:
@@ -33,10 +34,11 @@ export function oracleParseStats(text: string): OracleParse {
   }
 }
 
-export function oracleServerHealth(server: ServerStat, snapshot: StatsSnapshot): 'up' | 'unchecked' | 'down' {
+/** A server HAProxy shows up but has not checked yet (INI), itself or at the end of its tracking chain, is unknown. */
+export function oracleServerHealth(server: ServerStat, snapshot: StatsSnapshot): 'up' | 'unchecked' | 'unknown' | 'down' {
   if (server.status === 'no check') return 'unchecked';
   if (!isDocumentedUp(server.status)) return 'down';
-  if (server.checkStatus === 'INI') return 'down';
+  if (server.checkStatus === 'INI') return 'unknown';
 
   // Walk the tracking chain. More steps than there are servers can only mean a loop.
   const serverCount = [...snapshot.backends.values()].reduce((n, b) => n + b.servers.length, 0);
@@ -51,11 +53,30 @@ export function oracleServerHealth(server: ServerStat, snapshot: StatsSnapshot):
     current = target;
   }
   if (current === server) return 'up';
-  return current.checkStatus === '' || current.checkStatus === 'INI' ? 'down' : 'up';
+  if (current.checkStatus === 'INI') return 'unknown';
+  return current.checkStatus === '' ? 'down' : 'up';
 }
 
-/** evaluateService's `healthy`. Percentages are compared as the decimals they are written as. */
+/**
+ * evaluateService's verdict: healthy on the servers up alone; undecided when not, but it would be
+ * with every unknown server up; else unhealthy. Percentages are compared as the decimals they are written as.
+ */
+export function oracleVerdict(rule: HealthRule, snapshot: StatsSnapshot, announced: boolean): 'healthy' | 'unhealthy' | 'undecided' {
+  const frontendOk = rule.frontend === undefined || snapshot.frontends.get(rule.frontend)?.status === 'OPEN';
+  if (!frontendOk) return 'unhealthy';
+  if (meetsRule(rule, snapshot, announced, ['up', 'unchecked'])) return 'healthy';
+  return meetsRule(rule, snapshot, announced, ['up', 'unchecked', 'unknown']) ? 'undecided' : 'unhealthy';
+}
+
+/** evaluateService's `healthy`. */
 export function oracleHealthy(rule: HealthRule, snapshot: StatsSnapshot, announced: boolean): boolean {
+  return oracleVerdict(rule, snapshot, announced) === 'healthy';
+}
+
+// --- internal ---
+
+/** Whether the rule's backends are enough when the servers in the states `counting` count as up. */
+function meetsRule(rule: HealthRule, snapshot: StatsSnapshot, announced: boolean, counting: string[]): boolean {
   let minUp = announced ? rule.minUp : rule.recoverMinUp ?? rule.minUp;
   const minUpPercent = announced ? rule.minUpPercent : rule.recoverMinUpPercent ?? rule.minUpPercent;
   if (minUp === undefined && minUpPercent === undefined) minUp = 1;
@@ -64,18 +85,14 @@ export function oracleHealthy(rule: HealthRule, snapshot: StatsSnapshot, announc
     const backend = snapshot.backends.get(name);
     if (backend === undefined) return false;
     const counted = backend.servers.filter((s) => rule.countBackup || !s.backup);
-    const up = counted.filter((s) => oracleServerHealth(s, snapshot) !== 'down').length;
+    const up = counted.filter((s) => counting.includes(oracleServerHealth(s, snapshot))).length;
     if (counted.length === 0) return false;
     if (minUp !== undefined && up < minUp) return false;
     if (minUpPercent !== undefined && !percentReached(up, counted.length, minUpPercent)) return false;
     return true;
   });
-  const backendsOk = rule.mode === 'any' ? enough.includes(true) : !enough.includes(false);
-  const frontendOk = rule.frontend === undefined || snapshot.frontends.get(rule.frontend)?.status === 'OPEN';
-  return backendsOk && frontendOk;
+  return rule.mode === 'any' ? enough.includes(true) : !enough.includes(false);
 }
-
-// --- internal ---
 
 class Malformed extends Error {}
 

@@ -25,6 +25,16 @@ function stats(up: number, total = 2): PollResult {
   const snapshot: StatsSnapshot = { frontends: new Map(), backends: new Map([['be_app', { name: 'be_app', status: 'UP', servers }]]) };
   return { ok: true, snapshot };
 }
+/** HAProxy just (re)started: `up` servers checked UP, `unknown` more UP but not checked yet (INI), the rest down. */
+function statsAfterReload(up: number, unknown: number, total = 2): PollResult {
+  const servers = Array.from({ length: total }, (_, i) => {
+    if (i < up) return { name: `s${i}`, status: 'UP', checkStatus: 'L4OK', backup: false };
+    if (i < up + unknown) return { name: `s${i}`, status: 'UP', checkStatus: 'INI', backup: false };
+    return { name: `s${i}`, status: 'DOWN', checkStatus: 'L4CON', backup: false };
+  });
+  const snapshot: StatsSnapshot = { frontends: new Map(), backends: new Map([['be_app', { name: 'be_app', status: 'UP', servers }]]) };
+  return { ok: true, snapshot };
+}
 const failed: PollResult = { ok: false, error: 'stats source unix:/run/haproxy/admin.sock: connect ENOENT' };
 
 /** Runs polls one interval apart; returns the lines written at each poll and the final state. */
@@ -134,6 +144,64 @@ describe('tick', () => {
     expect(out.verdicts).toEqual([
       { service: 'www', phase: 'up', mode: 'announced', reason: 'be_app: 1/2 servers up, need ≥ 1', backends: [{ backend: 'be_app', found: true, up: 1, total: 2, need: '≥ 1', enough: true }] },
     ]);
+  });
+});
+
+describe('tick when HAProxy has not checked the servers yet (INI, after its start or reload)', () => {
+  // minUp is every server, and the plugin acts on the first poll that sees a change (rise 1, fall 1).
+  const strict = (top: Record<string, unknown> = {}) =>
+    config({ health: { backends: ['be_app'], minUp: 2 } }, { rise: 1, fall: 1, staleMs: 2500, onStatsError: 'hold', ...top });
+  const notChecked = statsAfterReload(0, 2);
+
+  it('keeps an announced route through an HAProxy reload, and logs the hold and its end', () => {
+    const { lines, messages } = run(strict(), [stats(2), notChecked, statsAfterReload(1, 1), stats(2), stats(2)]);
+    expect(lines).toEqual([[announce], [], [], [], []]);
+    expect(messages).toContain(
+      "www: up (be_app: 0/2 servers up, 2 not checked yet since HAProxy's (re)start, need ≥ 2; holding the last verdict (up) for up to staleMs (2500 ms))",
+    );
+    expect(messages).toContain('www: up (be_app: 2/2 servers up, need ≥ 2); no longer holding');
+    expect(messages.filter((m) => m.includes('holding'))).toHaveLength(2);
+  });
+
+  it('holds for staleMs from the first unchecked poll, then counts it as unhealthy', () => {
+    // Unchecked from 2 s on; 3 s and 4 s are within 2.5 s of it, 5 s is not.
+    const { lines, messages } = run(strict(), [stats(2), notChecked, notChecked, notChecked, notChecked]);
+    expect(lines).toEqual([[announce], [], [], [], [withdraw]]);
+    expect(messages).toContain(
+      "www: up → down (be_app: 0/2 servers up, 2 not checked yet since HAProxy's (re)start, need ≥ 2; not checked for longer than staleMs (2500 ms)); withdraw 198.18.0.10/32",
+    );
+  });
+
+  it('does not restart the hold after failed polls in between', () => {
+    // The unchecked run starts at 2 s; the failed polls at 3 s and 4 s hold on their own, and 5 s is past 2.5 s from 2 s.
+    expect(run(strict(), [stats(2), notChecked, failed, failed, notChecked]).lines).toEqual([[announce], [], [], [], [withdraw]]);
+  });
+
+  it('starts a new hold after a poll that decided', () => {
+    expect(run(strict(), [stats(2), notChecked, notChecked, stats(2), notChecked, notChecked]).lines).toEqual([[announce], [], [], [], [], []]);
+  });
+
+  it('withdraws at once when a checked server is down, even with others unchecked', () => {
+    expect(run(strict(), [stats(2), statsAfterReload(0, 1)]).lines).toEqual([[announce], [withdraw]]);
+  });
+
+  it('keeps a withdrawn service withdrawn while its servers are unchecked', () => {
+    expect(run(strict(), [stats(1), notChecked, notChecked]).lines).toEqual([[withdraw], [], []]);
+  });
+
+  it('withdraws on the first poll, as unhealthy: with no verdict yet, unknown servers are not healthy', () => {
+    const { lines, messages } = run(strict(), [notChecked, stats(2)]);
+    expect(lines).toEqual([[withdraw], [announce]]);
+    expect(messages).toContain(
+      "www: init → down (be_app: 0/2 servers up, 2 not checked yet since HAProxy's (re)start, need ≥ 2; no verdict to hold yet); withdraw 198.18.0.10/32",
+    );
+  });
+
+  it('does not hold with enough servers checked up: the others do not matter', () => {
+    const lenient = config({ health: { backends: ['be_app'], minUp: 1 } }, { rise: 1, fall: 1 });
+    const { lines, messages } = run(lenient, [stats(2), statsAfterReload(1, 1)]);
+    expect(lines).toEqual([[announce], []]);
+    expect(messages.filter((m) => m.includes('holding'))).toEqual([]);
   });
 });
 

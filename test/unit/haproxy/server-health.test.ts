@@ -30,8 +30,13 @@ describe('serverHealth', () => {
     ['UP 1/2', 'L4CON', 'up'],
     // Agent-only servers, and tracking servers in layouts without the tracked column.
     ['UP', '', 'up'],
-    ['UP', 'INI', 'down'],
-    ['UP 1/2', 'INI', 'down'],
+    // Not checked yet since HAProxy's start or reload: HAProxy's UP proves nothing, and neither does a missing check.
+    ['UP', 'INI', 'unknown'],
+    ['UP 1/2', 'INI', 'unknown'],
+    // HAProxy's own word against a server still counts, checked or not.
+    ['DOWN', 'INI', 'down'],
+    ['MAINT', 'INI', 'down'],
+    ['UP garbage', 'INI', 'down'],
     ['DOWN', 'L4CON', 'down'],
     ['DOWN 1/2', 'L7OK', 'down'],
     ['DOWN (agent)', 'L7OK', 'down'],
@@ -70,18 +75,18 @@ describe('serverHealth', () => {
     it.each([
       ['the tracked server is checked', 'L7OK', 'up'],
       ['the tracked server is going down, but checked', 'L4CON', 'up'],
-      ['the tracked server has not been checked yet (INI)', 'INI', 'down'],
+      ['the tracked server has not been checked yet (INI)', 'INI', 'unknown'],
       ['the tracked server has no check status at all', '', 'down'],
     ])('is %s when %s', (_, trackedCheck, health) => {
       expect(serverHealth(t1, snapshotOf({ be_a: [server('s1', 'UP 1/3', trackedCheck)], be_b: [t1] }))).toBe(health);
     });
 
-    it('follows a chain of tracking servers to the one that is checked', () => {
+    it('follows a chain of tracking servers to the one that is checked, or not yet', () => {
       const t2 = server('t2', 'UP', '', 'be_b/t1');
       const checked = snapshotOf({ be_a: [server('s1', 'UP', 'L7OK')], be_b: [t1, t2] });
       const unchecked = snapshotOf({ be_a: [server('s1', 'UP 1/3', 'INI')], be_b: [t1, t2] });
       expect(serverHealth(t2, checked)).toBe('up');
-      expect(serverHealth(t2, unchecked)).toBe('down');
+      expect(serverHealth(t2, unchecked)).toBe('unknown');
     });
 
     it.each([
@@ -102,7 +107,7 @@ describe('serverHealth', () => {
   });
 
   it.each([
-    ['2.6-init.csv', 'be_app', 's1=up s2=down s3=down s4=unchecked'],
+    ['2.6-init.csv', 'be_app', 's1=up s2=unknown s3=unknown s4=unchecked'],
     ['2.6-all-up.csv', 'be_app', 's1=up s2=up s3=up s4=unchecked'],
     ['2.6-up-going-down.csv', 'be_app', 's1=up s2=up s3=up s4=unchecked'],
     ['2.6-one-down.csv', 'be_app', 's1=down s2=up s3=up s4=unchecked'],
@@ -115,12 +120,12 @@ describe('serverHealth', () => {
     ['2.6-all-down.csv', 'be_app', 's1=down s2=down s3=down s4=down'],
     ['2.6-check-running.csv', 'be_track', 't1=up t2=up'],
     ['2.6-all-up.csv', 'be_track', 't1=up t2=up'],
-    ['2.6-init.csv', 'be_track', 't1=up t2=down'],
+    ['2.6-init.csv', 'be_track', 't1=up t2=unknown'],
     ['2.6-up-going-down.csv', 'be_track', 't1=up t2=up'],
     ['2.6-one-down.csv', 'be_track', 't1=down t2=up'],
     // Real HAProxy shows the trackers "UP 1/3" with no check status while s1's first check runs.
-    ['2.6-track-init.csv', 'be_a', 's1=down'],
-    ['2.6-track-init.csv', 'be_b', 't1=down t2=down'],
+    ['2.6-track-init.csv', 'be_a', 's1=unknown'],
+    ['2.6-track-init.csv', 'be_b', 't1=unknown t2=unknown'],
   ])('reads %s %s as %s', (file, backend, expected) => {
     expect(healthIn(file, backend)).toBe(expected);
   });

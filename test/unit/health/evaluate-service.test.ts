@@ -59,8 +59,52 @@ describe('evaluateService', () => {
     const rule = service({ minUp: 1 });
     const unchecked = snapshot({ be_app: [tracker], be_other: [server('s1', 'UP 1/3', { checkStatus: 'INI' })] });
     const checked = snapshot({ be_app: [tracker], be_other: [server('s1', 'UP', { checkStatus: 'L7OK' })] });
-    expect(evaluateService(rule, unchecked, false)).toMatchObject({ healthy: false, reason: 'be_app: 0/1 servers up, need ≥ 1' });
-    expect(evaluateService(rule, checked, false)).toMatchObject({ healthy: true, reason: 'be_app: 1/1 servers up, need ≥ 1' });
+    expect(evaluateService(rule, unchecked, false)).toMatchObject({
+      healthy: false,
+      undecided: true,
+      reason: "be_app: 0/1 servers up, 1 not checked yet since HAProxy's (re)start, need ≥ 1",
+    });
+    expect(evaluateService(rule, checked, false)).toMatchObject({ healthy: true, undecided: false, reason: 'be_app: 1/1 servers up, need ≥ 1' });
+  });
+
+  describe('with servers HAProxy has not checked yet (INI, after its start or reload)', () => {
+    const ini = (name: string, extra: Partial<ServerStat> = {}): ServerStat => server(name, 'UP', { checkStatus: 'INI', ...extra });
+
+    type Case = { title: string; rule: Partial<HealthRule>; backends: Record<string, ServerStat[]>; verdict: 'healthy' | 'undecided' | 'unhealthy' };
+    it.each<Case>([
+      { title: 'all of them unchecked, minUp all', rule: { minUp: 2 }, backends: { be_app: [ini('s1'), ini('s2')] }, verdict: 'undecided' },
+      { title: 'one up, one unchecked, minUp all', rule: { minUp: 2 }, backends: { be_app: [server('s1', 'UP'), ini('s2')] }, verdict: 'undecided' },
+      { title: 'one down, one unchecked, minUp all: the unchecked one cannot make it', rule: { minUp: 2 }, backends: { be_app: [server('s1', 'DOWN'), ini('s2')] }, verdict: 'unhealthy' },
+      { title: 'enough up without the unchecked one', rule: { minUp: 1 }, backends: { be_app: [server('s1', 'UP'), ini('s2')] }, verdict: 'healthy' },
+      { title: '1/4 up and one unchecked against 50%', rule: { minUpPercent: 50 }, backends: { be_app: [server('s1', 'UP'), ini('s2'), server('s3', 'DOWN'), server('s4', 'DOWN')] }, verdict: 'undecided' },
+      { title: 'an unchecked backup server, not counted', rule: { minUp: 1 }, backends: { be_app: [server('s1', 'DOWN'), ini('b1', { backup: true })] }, verdict: 'unhealthy' },
+      { title: 'an unchecked backup server, counted with countBackup', rule: { minUp: 1, countBackup: true }, backends: { be_app: [server('s1', 'DOWN'), ini('b1', { backup: true })] }, verdict: 'undecided' },
+      { title: 'mode any: one backend down, the other unchecked', rule: { backends: ['a', 'b'], mode: 'any' }, backends: { a: [server('s1', 'DOWN')], b: [ini('s1')] }, verdict: 'undecided' },
+      { title: 'mode all: one backend down, the other unchecked', rule: { backends: ['a', 'b'], mode: 'all' }, backends: { a: [server('s1', 'DOWN')], b: [ini('s1')] }, verdict: 'unhealthy' },
+      { title: 'mode all: one backend missing, the other unchecked', rule: { backends: ['a', 'gone'], mode: 'all' }, backends: { a: [ini('s1')] }, verdict: 'unhealthy' },
+    ])('$title: $verdict', ({ rule, backends, verdict }) => {
+      const result = evaluateService(service(rule), snapshot(backends), true);
+      expect({ healthy: result.healthy, undecided: result.undecided }).toEqual({ healthy: verdict === 'healthy', undecided: verdict === 'undecided' });
+    });
+
+    it('is unhealthy, not undecided, when the frontend is not OPEN, whatever the checks will say', () => {
+      const rule = service({ minUp: 2, frontend: 'fe_www' });
+      const backends = { be_app: [ini('s1'), ini('s2')] };
+      expect(evaluateService(rule, snapshot(backends, { fe_www: 'STOP' }), true)).toMatchObject({ healthy: false, undecided: false });
+      expect(evaluateService(rule, snapshot(backends, { fe_www: 'OPEN' }), true)).toMatchObject({ healthy: false, undecided: true });
+    });
+
+    it('says how many are not checked yet, and reports them as not up', () => {
+      const result = evaluateService(service({ minUp: 2 }), snapshot({ be_app: [server('s1', 'UP'), ini('s2')] }), true);
+      expect(result.reason).toBe("be_app: 1/2 servers up, 1 not checked yet since HAProxy's (re)start, need ≥ 2");
+      expect(result.backends).toEqual([{ backend: 'be_app', found: true, up: 1, total: 2, need: '≥ 2', enough: false }]);
+    });
+
+    it('counts a tracking server whose tracked server is not checked yet as unknown too', () => {
+      const tracker = server('t1', 'UP 1/3', { checkStatus: '', tracked: 'be_other/s1' });
+      const stats = snapshot({ be_app: [server('s1', 'UP'), tracker], be_other: [ini('s1')] });
+      expect(evaluateService(service({ minUp: 2 }), stats, true)).toMatchObject({ healthy: false, undecided: true });
+    });
   });
 
   it('ignores backup servers unless countBackup is set', () => {
