@@ -1,0 +1,210 @@
+// HAProxy's event stream against the real HAProxy 2.6: the plugin follows `show events` on the stats
+// socket, polls at once on a server state change, and survives what users do to HAProxy.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PluginStatus } from '../../src/observe/plugin-status.js';
+import { startHaproxy, type RunningHaproxy } from '../support/haproxy.js';
+import { spawnPlugin, type PluginProcess } from '../support/plugin-process.js';
+import { readExposition } from '../unit/observe/prometheus-text-reader.js';
+
+const ring = 'exabgp-anycast';
+const announce = 'announce route 198.18.0.10/32 next-hop self as-path [ 65010 ]';
+const withdraw = 'withdraw route 198.18.0.10/32 next-hop self';
+
+/** The ring as generate writes it, a socket per CLI level, and two servers checked against HAProxy's own responder. */
+const haproxyConfig = `global
+    stats socket {{dir}}/operator.sock mode 600 level operator
+    stats socket {{dir}}/user.sock mode 600 level user
+    log ring@${ring} local0 notice
+
+ring ${ring}
+    format rfc3164
+    maxlen 1200
+    size 32764
+
+defaults
+    mode http
+    log global
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+
+frontend ok
+    bind 127.0.0.1:{{port:ok}}
+    http-request return status 200
+
+backend be_app
+    server s1 127.0.0.1:{{port:ok}} check inter 100 fall 1 rise 1
+    server s2 127.0.0.1:{{port:ok}} check inter 100 fall 1 rise 1
+`;
+
+let haproxy: RunningHaproxy | undefined;
+let plugin: PluginProcess | undefined;
+let configDir: string | undefined;
+/** HAProxy processes a test started itself (reloads), stopped after it. */
+const extraPids: number[] = [];
+
+afterEach(async () => {
+  plugin?.child.kill('SIGKILL');
+  plugin = undefined;
+  for (const pid of extraPids.splice(0)) {
+    if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+  }
+  await haproxy?.stop();
+  haproxy = undefined;
+  if (configDir) rmSync(configDir, { recursive: true, force: true });
+  configDir = undefined;
+});
+
+/** HAProxy with every server checked, so that the plugin's first poll announces. */
+async function startCheckedHaproxy(): Promise<RunningHaproxy> {
+  haproxy = await startHaproxy({ config: haproxyConfig });
+  await waitFor(async () => {
+    const servers = (await haproxy?.readStats())?.backends.get('be_app')?.servers ?? [];
+    return servers.length === 2 && servers.every((s) => s.status === 'UP' && s.checkStatus !== 'INI');
+  }, 'both servers checked');
+  return haproxy;
+}
+
+function startPlugin(socket: string, options: { intervalMs: number; events?: string; metricsPort?: number }): PluginProcess {
+  configDir = mkdtempSync(join(tmpdir(), 'haproxy-events-'));
+  const path = join(configDir, 'config.json');
+  writeFileSync(
+    path,
+    JSON.stringify({
+      stats: { source: `unix:${socket}`, timeoutMs: 1000, events: options.events ?? ring },
+      intervalMs: options.intervalMs,
+      rise: 1,
+      fall: 1,
+      services: [{ name: 'www', prefixes: ['198.18.0.10/32'], asPath: [65010], health: { backends: ['be_app'] } }],
+      ...(options.metricsPort !== undefined && { metrics: { listen: `127.0.0.1:${options.metricsPort}` } }),
+    }),
+  );
+  plugin = spawnPlugin(['run', '--config', path]);
+  return plugin;
+}
+
+const disableServers = async (h: RunningHaproxy): Promise<void> => {
+  for (const server of ['s1', 's2']) await h.command(`disable server be_app/${server}`);
+};
+
+describe("HAProxy's event stream", () => {
+  it('withdraws within milliseconds of a server state change, long before the next poll 60 s later', async () => {
+    const h = await startCheckedHaproxy();
+    const metricsPort = await freePort();
+    const p = startPlugin(join(h.dir, 'operator.sock'), { intervalMs: 60_000, metricsPort });
+    expect(await p.waitForLine(/^announce/)).toBe(announce);
+    await p.waitForStderr(/following HAProxy's event stream \(unix:.*operator\.sock, ring exabgp-anycast, HAProxy pid \d+\)/);
+    const from = p.stdoutLines.length;
+    const disabledAt = performance.now();
+    await disableServers(h);
+    expect(await p.waitForLine(/^withdraw/, 2000, from)).toBe(withdraw);
+    const tookMs = performance.now() - disabledAt;
+    expect(tookMs).toBeLessThan(2000);
+
+    const metrics = readExposition(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text());
+    expect(metrics.get('exabgp_anycast_events_connected')?.samples.map((s) => s.value)).toEqual([1]);
+    const reaction = metrics.get('exabgp_anycast_reaction_seconds')?.samples ?? [];
+    expect(reaction.find((s) => s.name.endsWith('_count'))?.value).toBe(1);
+    const status = (await (await fetch(`http://127.0.0.1:${metricsPort}/status`)).json()) as PluginStatus;
+    expect(status.events).toEqual({ ring, connected: true });
+    // The plugin's own share, HAProxy's event line → the command, is part of what the test saw.
+    expect(reaction.find((s) => s.name.endsWith('_sum'))?.value).toBeLessThan(tookMs / 1000);
+  });
+
+  it('at level user, logs why and how to fix it, and polling goes on', async () => {
+    const h = await startCheckedHaproxy();
+    const p = startPlugin(join(h.dir, 'user.sock'), { intervalMs: 200 });
+    await p.waitForLine(/^announce/);
+    await p.waitForStderr(/no HAProxy event stream .*polling goes on.*"Permission denied".*add "level operator"/);
+    const from = p.stdoutLines.length;
+    await disableServers(h);
+    expect(await p.waitForLine(/^withdraw/, 5000, from)).toBe(withdraw);
+    // Retried with a back-off, logged once for as long as the cause stays the same.
+    expect(p.stderr().match(/Permission denied/g)).toHaveLength(1);
+  });
+
+  it('names a ring HAProxy does not have, and how to add it', async () => {
+    const h = await startCheckedHaproxy();
+    const p = startPlugin(join(h.dir, 'operator.sock'), { intervalMs: 200, events: 'nosuch' });
+    await p.waitForLine(/^announce/);
+    await p.waitForStderr(/HAProxy has no ring named "nosuch": add a "ring nosuch" section and "log ring@nosuch local0 notice"/);
+  });
+
+  it('says when HAProxy is down, and when the stream it had is lost, and polling goes on', async () => {
+    const h = await startCheckedHaproxy();
+    const p = startPlugin(join(h.dir, 'operator.sock'), { intervalMs: 200 });
+    await p.waitForStderr(/following HAProxy's event stream/);
+    const from = p.stdoutLines.length;
+    await h.stop();
+    await p.waitForStderr(/HAProxy event stream lost \(unix:.*operator\.sock, ring exabgp-anycast\)/);
+    await p.waitForStderr(/no HAProxy event stream .*cannot reach HAProxy \(connect (ENOENT|ECONNREFUSED)\)/);
+    expect(await p.waitForLine(/^withdraw/, 5000, from)).toBe(withdraw);
+  });
+
+  it('moves to the new process after a reload with -sf within one interval, so the old one exits, and follows the new one', async () => {
+    const h = await startCheckedHaproxy();
+    const metricsPort = await freePort();
+    const p = startPlugin(join(h.dir, 'operator.sock'), { intervalMs: 2000, metricsPort });
+    await p.waitForLine(/^announce/);
+    await p.waitForStderr(new RegExp(`following HAProxy's event stream .*HAProxy pid ${h.pid}\\)`));
+
+    const reloaded = spawn('haproxy', ['-db', '-f', join(h.dir, 'haproxy.cfg'), '-sf', String(h.pid)], { stdio: 'ignore' });
+    const newPid = reloaded.pid ?? NaN;
+    extraPids.push(newPid);
+    await p.waitForStderr(new RegExp(`HAProxy was reloaded \\(pid ${h.pid} → ${newPid}\\): following the new process`), 5000);
+    await p.waitForStderr(new RegExp(`following HAProxy's event stream .*HAProxy pid ${newPid}\\)`), 5000);
+    await waitFor(() => !isRunning(h.pid), `the old HAProxy (pid ${h.pid}) to exit`);
+
+    // Once the new process has checked its servers and the route is back, an event from it triggers a poll.
+    await waitFor(async () => {
+      const servers = (await h.readStats()).backends.get('be_app')?.servers ?? [];
+      return servers.every((s) => s.status === 'UP' && s.checkStatus !== 'INI') && p.stdoutLines.filter(Boolean).at(-1) === announce;
+    }, 'the new process to check both servers and the route to be announced', 10_000);
+    const reactions = async () => readExposition(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).get('exabgp_anycast_reaction_seconds')?.samples.find((s) => s.name.endsWith('_count'))?.value;
+    const before = await reactions();
+    const from = p.stdoutLines.length;
+    await disableServers(h);
+    expect(await p.waitForLine(/^withdraw/, 5000, from)).toBe(withdraw);
+    expect(await reactions()).toBe((before ?? 0) + 1);
+  });
+});
+
+// --- helpers ---
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // Not there yet (a socket between processes, say).
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
