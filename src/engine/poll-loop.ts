@@ -249,9 +249,7 @@ export function runPlugin({ loadConfig, log, stateFile, io = processIo(), observ
     /** A new stream only when the socket or the ring changed: a reload keeps the established one. */
     function followEvents(next: Config): void {
       const ring = next.stats.events;
-      if (events && ring === events.ring && next.stats.source === config?.stats.source && source) {
-        return;
-      }
+      if (events && ring === events.ring && next.stats.source === config?.stats.source) return;
       events?.close();
       events = undefined;
       notify((o) => o.eventStream(ring, false));
@@ -261,10 +259,9 @@ export function runPlugin({ loadConfig, log, stateFile, io = processIo(), observ
     }
 
     /** An event only says "look now": the poll reads the CSV, which stays the one truth. */
-    function eventArrived(event: HaproxyEvent, receivedAt: number): void {
-      if (stopped || !config || event.backend === undefined) return;
-      const watched = config.services.some((service) => service.health.backends.includes(event.backend as string));
-      if (!watched) return;
+    function eventArrived({ backend }: HaproxyEvent, receivedAt: number): void {
+      if (stopped || !config || backend === undefined) return;
+      if (!config.services.some((service) => service.health.backends.includes(backend))) return;
       unseenEventAt ??= receivedAt;
       void poll();
     }
