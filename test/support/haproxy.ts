@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ export interface HaproxyOptions {
 }
 
 export interface RunningHaproxy {
+  /** The current process: a reload replaces it. */
   readonly pid: number;
   readonly dir: string;
   /** Admin-level CLI socket (`disable server be/s1`, `set server … addr …`; stats through readStats). */
@@ -29,6 +30,12 @@ export interface RunningHaproxy {
   readStats(): Promise<StatsSnapshot>;
   /** The same read, as the raw CSV text (for fixtures). */
   statsCsv(): Promise<string>;
+  /**
+   * Reloads as operators do without a master process: a new HAProxy with the same config and
+   * `-sf <old pid>`, which takes over the sockets and tells the old one to finish. Resolves once
+   * the CLI socket answers from the new process.
+   */
+  reload(): Promise<void>;
   /** Stops HAProxy and removes `dir`. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -46,25 +53,31 @@ export async function startHaproxy(options: HaproxyOptions): Promise<RunningHapr
   const configPath = join(dir, 'haproxy.cfg');
   await writeFile(configPath, `global\n    stats socket ${socketPath} mode 600 level admin\n\n${config}`);
 
-  // -db keeps HAProxy in the foreground so the child pid is HAProxy itself and SIGTERM stops it.
-  const child = spawn('haproxy', ['-db', '-f', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-4000);
-  });
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    // e.g. spawn ENOENT when haproxy is not installed; 'exit' may never come then.
-    child.once('error', (error) => {
-      stderr += error.message;
-      resolve();
+  // -db keeps HAProxy in the foreground so the child pid is HAProxy itself and SIGTERM stops it.
+  const launch = (extraArgs: string[]): { child: ChildProcess; running: () => boolean; exited: Promise<void> } => {
+    const child = spawn('haproxy', ['-db', '-f', configPath, ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-4000);
     });
-  });
-  let running = true;
-  void exited.then(() => (running = false));
+    const exited = new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      // e.g. spawn ENOENT when haproxy is not installed; 'exit' may never come then.
+      child.once('error', (error) => {
+        stderr += error.message;
+        resolve();
+      });
+    });
+    let running = true;
+    void exited.then(() => (running = false));
+    return { child, running: () => running, exited };
+  };
+  let current = launch([]);
+  const launched: Array<typeof current> = [current];
 
   const stop = async (): Promise<void> => {
-    if (running) {
+    for (const { child, running, exited } of launched) {
+      if (!running()) continue;
       child.kill('SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
       await exited;
@@ -74,22 +87,40 @@ export async function startHaproxy(options: HaproxyOptions): Promise<RunningHapr
   };
 
   try {
-    await waitForSocket(socketPath, () => running, () => stderr);
+    await waitForSocket(socketPath, current.running, () => stderr);
   } catch (error) {
     await stop();
     throw error;
   }
-  if (child.pid === undefined) throw new Error('haproxy started without a pid');
+  if (current.child.pid === undefined) throw new Error('haproxy started without a pid');
+
+  const reload = async (): Promise<void> => {
+    const old = current.child.pid;
+    current = launch(['-sf', String(old)]);
+    launched.push(current);
+    const pid = current.child.pid;
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      if (!current.running()) throw new Error(`haproxy exited during a reload:\n${stderr}`);
+      const info = await cliCommand(socketPath, 'show info').catch(() => '');
+      if (new RegExp(`^Pid: ${pid}$`, 'm').test(info)) return;
+      if (Date.now() > deadline) throw new Error(`the CLI socket ${socketPath} did not answer from the new haproxy (pid ${pid}) within 5 s:\n${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
   // The one reader of `show stat` in the tests is the plugin's.
   const stats = createStatsSource({ source: `unix:${socketPath}`, timeoutMs: 2000, maxBodyBytes: 16 * 1024 * 1024 });
   return {
-    pid: child.pid,
+    get pid(): number {
+      return current.child.pid ?? NaN;
+    },
     dir,
     socketPath,
     ports,
     command: (line) => cliCommand(socketPath, line),
     readStats: () => readSnapshot(stats),
     statsCsv: () => stats.fetch(),
+    reload,
     stop,
   };
 }
