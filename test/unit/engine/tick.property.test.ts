@@ -41,7 +41,13 @@ const countedSnapshot = (upCount: fc.Arbitrary<number>): fc.Arbitrary<StatsSnaps
   fc.array(upCount, { minLength: PROXY_NAMES.length, maxLength: PROXY_NAMES.length }).map((upCounts) => ({
     backends: new Map(
       PROXY_NAMES.map((name, p) => {
-        const servers = SERVER_NAMES.map((s, i) => ({ name: s, status: i < (upCounts[p] ?? 0) ? 'UP' : 'DOWN', checkStatus: 'L7OK', backup: false }));
+        // Past the up count, odd proxies have servers HAProxy has not checked yet (INI, as after a reload):
+        // the undecided polls that hold the last verdict.
+        const servers = SERVER_NAMES.map((s, i) =>
+          i < (upCounts[p] ?? 0)
+            ? { name: s, status: 'UP', checkStatus: 'L7OK', backup: false }
+            : { name: s, status: p % 2 === 1 ? 'UP' : 'DOWN', checkStatus: p % 2 === 1 ? 'INI' : 'L7OK', backup: false },
+        );
         return [name, { name, status: 'UP', servers }];
       }),
     ),
