@@ -1,11 +1,10 @@
 // HAProxy's event stream against the real HAProxy 2.6: the plugin follows `show events` on the stats
 // socket, polls at once on a server state change, and survives what users do to HAProxy.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort, waitFor } from '../../lab/daemons/index.js';
 import type { PluginStatus } from '../../src/observe/plugin-status.js';
 import { startHaproxy, type RunningHaproxy } from '../support/haproxy.js';
 import { spawnPlugin, type PluginProcess } from '../support/plugin-process.js';
@@ -45,15 +44,10 @@ backend be_app
 let haproxy: RunningHaproxy | undefined;
 let plugin: PluginProcess | undefined;
 let configDir: string | undefined;
-/** HAProxy processes a test started itself (reloads), stopped after it. */
-const extraPids: number[] = [];
 
 afterEach(async () => {
   plugin?.child.kill('SIGKILL');
   plugin = undefined;
-  for (const pid of extraPids.splice(0)) {
-    if (isRunning(pid)) process.kill(pid, 'SIGKILL');
-  }
   await haproxy?.stop();
   haproxy = undefined;
   if (configDir) rmSync(configDir, { recursive: true, force: true });
@@ -63,10 +57,10 @@ afterEach(async () => {
 /** HAProxy with every server checked, so that the plugin's first poll announces. */
 async function startCheckedHaproxy(): Promise<RunningHaproxy> {
   haproxy = await startHaproxy({ config: haproxyConfig });
-  await waitFor(async () => {
+  await waitFor('both servers checked', async () => {
     const servers = (await haproxy?.readStats())?.backends.get('be_app')?.servers ?? [];
     return servers.length === 2 && servers.every((s) => s.status === 'UP' && s.checkStatus !== 'INI');
-  }, 'both servers checked');
+  });
   return haproxy;
 }
 
@@ -153,18 +147,18 @@ describe("HAProxy's event stream", () => {
     await p.waitForLine(/^announce/);
     await p.waitForStderr(new RegExp(`following HAProxy's event stream .*HAProxy pid ${h.pid}\\)`));
 
-    const reloaded = spawn('haproxy', ['-db', '-f', join(h.dir, 'haproxy.cfg'), '-sf', String(h.pid)], { stdio: 'ignore' });
-    const newPid = reloaded.pid ?? NaN;
-    extraPids.push(newPid);
-    await p.waitForStderr(new RegExp(`HAProxy was reloaded \\(pid ${h.pid} → ${newPid}\\): following the new process`), 5000);
+    const oldPid = h.pid;
+    await h.reload();
+    const newPid = h.pid;
+    await p.waitForStderr(new RegExp(`HAProxy was reloaded \\(pid ${oldPid} → ${newPid}\\): following the new process`), 5000);
     await p.waitForStderr(new RegExp(`following HAProxy's event stream .*HAProxy pid ${newPid}\\)`), 5000);
-    await waitFor(() => !isRunning(h.pid), `the old HAProxy (pid ${h.pid}) to exit`);
+    await waitFor(`the old HAProxy (pid ${oldPid}) to exit`, () => !isRunning(oldPid), { timeoutMs: 5000 });
 
     // Once the new process has checked its servers and the route is back, an event from it triggers a poll.
-    await waitFor(async () => {
+    await waitFor('the new process to check both servers and the route to be announced', async () => {
       const servers = (await h.readStats()).backends.get('be_app')?.servers ?? [];
       return servers.every((s) => s.status === 'UP' && s.checkStatus !== 'INI') && p.stdoutLines.filter(Boolean).at(-1) === announce;
-    }, 'the new process to check both servers and the route to be announced', 10_000);
+    });
     const reactions = async () => readExposition(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).get('exabgp_anycast_reaction_seconds')?.samples.find((s) => s.name.endsWith('_count'))?.value;
     const before = await reactions();
     const from = p.stdoutLines.length;
@@ -183,28 +177,4 @@ function isRunning(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // Not there yet (a socket between processes, say).
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }

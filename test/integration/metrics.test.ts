@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PluginStatus } from '../../src/observe/plugin-status.js';
+import { freePort, waitFor } from '../../lab/daemons/index.js';
 import { startHaproxy, type RunningHaproxy } from '../support/haproxy.js';
 import { bundlePath, spawnPlugin, type PluginProcess } from '../support/plugin-process.js';
 import { readExposition, type Family } from '../unit/observe/prometheus-text-reader.js';
@@ -94,15 +95,6 @@ function writeConfig(overrides: Record<string, unknown> = {}): string {
   return path;
 }
 
-/** A loopback port free right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** Starts the bundle and plays ExaBGP: every command written is answered `done`, as ExaBGP does with acks on. */
 function startPlugin(args: string[]): PluginProcess {
   const p = spawnPlugin(['run', ...args]);
@@ -114,19 +106,13 @@ function startPlugin(args: string[]): PluginProcess {
   return p;
 }
 
-async function waitFor<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const started = Date.now();
-  let last: T | undefined;
-  for (;;) {
-    try {
-      last = await read();
-      if (ok(last)) return last;
-    } catch (error) {
-      last = error as T;
-    }
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}\nstderr:\n${plugin?.stderr()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** Reads until `ok` holds, with the lab's waitFor, and returns what satisfied it. */
+async function readUntil<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const found = await waitFor(what, async () => {
+    const value = await read();
+    return ok(value) ? { value } : undefined;
+  }, { timeoutMs });
+  return found.value;
 }
 
 async function scrape(base: string): Promise<Map<string, Family>> {
@@ -149,7 +135,7 @@ async function startAnnounced(config = writeConfig()): Promise<{ p: PluginProces
   const p = startPlugin(['--config', config, '--metrics-listen', `127.0.0.1:${port}`]);
   const base = `http://127.0.0.1:${port}`;
   await p.waitForStderr(/metrics: serving http:\/\/127\.0\.0\.1:\d+\/metrics/);
-  await waitFor('the route announced and acknowledged', () => scrape(base), (m) => value(m, 'exabgp_anycast_route_announced', { service: 'www', prefix }) === 1);
+  await readUntil('the route announced and acknowledged', () => scrape(base), (m) => value(m, 'exabgp_anycast_route_announced', { service: 'www', prefix }) === 1);
   return { p, base };
 }
 
@@ -157,7 +143,7 @@ describe('run --metrics-listen, scraped while a real HAProxy changes', () => {
   it('serves every documented family in Prometheus text format, with values from HAProxy and ExaBGP', async () => {
     const { p, base } = await startAnnounced();
     p.child.stdin.write('neighbor 127.0.0.2 up\n');
-    const metrics = await waitFor('the neighbor up', () => scrape(base), (m) => value(m, 'exabgp_anycast_bgp_neighbor_up', { neighbor: '127.0.0.2' }) === 1);
+    const metrics = await readUntil('the neighbor up', () => scrape(base), (m) => value(m, 'exabgp_anycast_bgp_neighbor_up', { neighbor: '127.0.0.2' }) === 1);
     expect([...metrics.keys()].sort()).toEqual([...documentedFamilies].sort());
     expect(value(metrics, 'exabgp_anycast_service_healthy', { service: 'www' })).toBe(1);
     expect(value(metrics, 'exabgp_anycast_backend_servers_up', { service: 'www', backend: 'be_app' })).toBe(2);
@@ -172,9 +158,9 @@ describe('run --metrics-listen, scraped while a real HAProxy changes', () => {
   it('follows servers disabled on HAProxy\'s admin socket down to a withdrawal, and back up', async () => {
     const { p, base } = await startAnnounced();
     await haproxy.command('disable server be_app/s1');
-    await waitFor('one server counted up', () => scrape(base), (m) => value(m, 'exabgp_anycast_backend_servers_up', { service: 'www', backend: 'be_app' }) === 1);
+    await readUntil('one server counted up', () => scrape(base), (m) => value(m, 'exabgp_anycast_backend_servers_up', { service: 'www', backend: 'be_app' }) === 1);
     await haproxy.command('disable server be_app/s2');
-    const down = await waitFor('the service down', () => scrape(base), (m) => value(m, 'exabgp_anycast_service_healthy', { service: 'www' }) === 0);
+    const down = await readUntil('the service down', () => scrape(base), (m) => value(m, 'exabgp_anycast_service_healthy', { service: 'www' }) === 0);
     expect(value(down, 'exabgp_anycast_route_announced', { service: 'www', prefix })).toBe(0);
     expect(value(down, 'exabgp_anycast_service_transitions_total', { service: 'www', to: 'down' })).toBe(1);
     await p.waitForLine(/^withdraw route 198\.18\.0\.10\/32/);
@@ -183,14 +169,14 @@ describe('run --metrics-listen, scraped while a real HAProxy changes', () => {
 
     await haproxy.command('enable server be_app/s1');
     await haproxy.command('enable server be_app/s2');
-    const up = await waitFor('the route back', () => scrape(base), (m) => value(m, 'exabgp_anycast_route_announced', { service: 'www', prefix }) === 1);
+    const up = await readUntil('the route back', () => scrape(base), (m) => value(m, 'exabgp_anycast_route_announced', { service: 'www', prefix }) === 1);
     expect(value(up, 'exabgp_anycast_service_transitions_total', { service: 'www', to: 'up' })).toBe(2);
   });
 
   it('answers /status with each service, its backends against the threshold and the exact route ExaBGP took', async () => {
     const { p, base } = await startAnnounced();
     p.child.stdin.write('neighbor 127.0.0.2 up\n');
-    const body = await waitFor('the neighbor in /status', () => status(base), (s) => s.neighbors.length === 1);
+    const body = await readUntil('the neighbor in /status', () => status(base), (s) => s.neighbors.length === 1);
     expect(body).toMatchObject({
       pid: p.child.pid,
       statsSource: `unix:${haproxy.socketPath}`,
@@ -221,7 +207,7 @@ describe('run --metrics-listen, scraped while a real HAProxy changes', () => {
     const accepted = await fetch(`${base}/-/reload`, { method: 'POST' });
     expect(accepted.status).toBe(200);
     expect(await accepted.json()).toEqual({ ok: true, services: ['www', 'api'] });
-    await waitFor('the new service in /status', () => status(base), (s) => s.services.map((x) => x.name).join() === 'www,api');
+    await readUntil('the new service in /status', () => status(base), (s) => s.services.map((x) => x.name).join() === 'www,api');
 
     writeConfig({ rise: 0 });
     const refused = await fetch(`${base}/-/reload`, { method: 'POST' });
@@ -264,7 +250,7 @@ describe('run --metrics-listen, scraped while a real HAProxy changes', () => {
     const port = await freePort();
     const closed = await freePort();
     startPlugin(['--config', writeConfig({ stats: { source: `tcp://127.0.0.1:${closed}`, timeoutMs: 100 } }), '--metrics-listen', `127.0.0.1:${port}`]);
-    const metrics = await waitFor('refused polls', () => scrape(`http://127.0.0.1:${port}`), (m) => (value(m, 'exabgp_anycast_stats_poll_errors_total', { reason: 'refused' }) ?? 0) >= 2);
+    const metrics = await readUntil('refused polls', () => scrape(`http://127.0.0.1:${port}`), (m) => (value(m, 'exabgp_anycast_stats_poll_errors_total', { reason: 'refused' }) ?? 0) >= 2);
     expect(value(metrics, 'exabgp_anycast_last_successful_poll_timestamp_seconds')).toBe(0);
     expect(value(metrics, 'exabgp_anycast_service_healthy', { service: 'www' })).toBe(0);
   });
@@ -274,7 +260,7 @@ describe('run --metrics-listen, scraped while a real HAProxy changes', () => {
     const base = `http://127.0.0.1:${port}`;
     const p = startPlugin(['--config', writeConfig({ rise: 0, metrics: { listen: `127.0.0.1:${port}` } })]);
     await p.waitForStderr(/not announcing anything until the config is fixed/);
-    expect((await waitFor('the listener', () => status(base), () => true)).services).toEqual([]);
+    expect((await readUntil('the listener', () => status(base), () => true)).services).toEqual([]);
     writeConfig({ metrics: { listen: `127.0.0.1:${port}` } });
     const reloaded = await fetch(`${base}/-/reload`, { method: 'POST' });
     expect(await reloaded.json()).toEqual({ ok: true, services: ['www'] });
@@ -284,7 +270,7 @@ describe('run --metrics-listen, scraped while a real HAProxy changes', () => {
   it('keeps the listener where it is when a reload moves metrics.listen, and says it applies at the next start', async () => {
     const [port, other] = [await freePort(), await freePort()];
     const p = startPlugin(['--config', writeConfig({ metrics: { listen: `127.0.0.1:${port}` } })]);
-    await waitFor('the listener', () => status(`http://127.0.0.1:${port}`), () => true);
+    await readUntil('the listener', () => status(`http://127.0.0.1:${port}`), () => true);
     writeConfig({ metrics: { listen: `127.0.0.1:${other}` } });
     expect((await fetch(`http://127.0.0.1:${port}/-/reload`, { method: 'POST' })).status).toBe(200);
     await p.waitForStderr(new RegExp(`metrics\\.listen is now 127\\.0\\.0\\.1:${other}, but the listener binds only at start \\(it stays on 127\\.0\\.0\\.1:${port}\\)`));
@@ -294,6 +280,6 @@ describe('run --metrics-listen, scraped while a real HAProxy changes', () => {
   it('takes metrics.listen from the config file', async () => {
     const port = await freePort();
     startPlugin(['--config', writeConfig({ metrics: { listen: `127.0.0.1:${port}` } })]);
-    await waitFor('the config\'s listener', () => scrape(`http://127.0.0.1:${port}`), (m) => value(m, 'exabgp_anycast_service_healthy', { service: 'www' }) === 1);
+    await readUntil('the config\'s listener', () => scrape(`http://127.0.0.1:${port}`), (m) => value(m, 'exabgp_anycast_service_healthy', { service: 'www' }) === 1);
   });
 });

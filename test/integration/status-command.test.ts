@@ -5,6 +5,7 @@ import { createServer as createTcpServer, type AddressInfo, type Socket } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../lab/daemons/index.js';
 import type { PluginStatus } from '../../src/observe/plugin-status.js';
 import { bundlePath, pluginNode, spawnPlugin, type PluginProcess } from '../support/plugin-process.js';
 
@@ -46,14 +47,6 @@ async function standIn(answers: Record<string, { status: number; body: unknown }
   return `http://${host}:${(server.address() as AddressInfo).port}`;
 }
 
-/** A port nothing listens on, found by listening and closing again. */
-async function freePort(host = '127.0.0.1'): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const now = new Date().toISOString();
 function pluginStatus(verdict: 'up' | 'down', asPath: number[]): PluginStatus {
