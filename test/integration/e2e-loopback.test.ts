@@ -18,7 +18,7 @@ import {
   type Lab,
 } from '../../lab/daemons/index.js';
 import { exabgpVersions } from '../../lab/daemons/exabgp.js';
-import { startHaproxy, type RunningHaproxy } from '../support/haproxy.js';
+import { httpDefaults, startHaproxy, type RunningHaproxy } from '../support/haproxy.js';
 import { bundlePath as plugin, pluginNode } from '../support/plugin-process.js';
 
 const prefix = '198.18.0.10/32';
@@ -41,12 +41,7 @@ describe.each(exabgpVersions)('exabgp-anycast between HAProxy and a BGP peer, un
     s2 = await startBackend(lab, { name: 's2' });
     haproxy = await startHaproxy({
       config: [
-        'defaults',
-        '    mode http',
-        '    timeout connect 1s',
-        '    timeout client 5s',
-        '    timeout server 5s',
-        '    timeout check 1s',
+        ...httpDefaults,
         '',
         'backend be_app',
         '    option httpchk GET /',

@@ -5,7 +5,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertSteady, openLab, startBackend, waitFor, type Lab } from '../../lab/daemons/index.js';
-import { startHaproxy, type RunningHaproxy } from '../support/haproxy.js';
+import { httpDefaults, startHaproxy, type RunningHaproxy } from '../support/haproxy.js';
 import { bundlePath, spawnPlugin, type PluginProcess } from '../support/plugin-process.js';
 
 const prefix = '198.18.0.10/32';
@@ -27,12 +27,7 @@ describe('exabgp-anycast across an HAProxy reload (haproxy -sf)', () => {
     const s2 = await startBackend(lab, { name: 's2' });
     haproxy = await startHaproxy({
       config: [
-        'defaults',
-        '    mode http',
-        '    timeout connect 1s',
-        '    timeout client 5s',
-        '    timeout server 5s',
-        '    timeout check 1s',
+        ...httpDefaults,
         '',
         'backend be_app',
         '    option httpchk GET /',

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PluginStatus } from '../../src/observe/plugin-status.js';
 import { freePort, waitFor } from '../../lab/daemons/index.js';
-import { startHaproxy, type RunningHaproxy } from '../support/haproxy.js';
+import { httpDefaults, startHaproxy, type RunningHaproxy } from '../support/haproxy.js';
 import { bundlePath, spawnPlugin, type PluginProcess } from '../support/plugin-process.js';
 import { readExposition, type Family } from '../unit/observe/prometheus-text-reader.js';
 
@@ -46,12 +46,7 @@ beforeAll(async () => {
   // Two servers whose checks answer from a frontend of the same HAProxy.
   haproxy = await startHaproxy({
     config: [
-      'defaults',
-      '    mode http',
-      '    timeout connect 1s',
-      '    timeout client 5s',
-      '    timeout server 5s',
-      '    timeout check 1s',
+      ...httpDefaults,
       '',
       'frontend fe_target',
       '    bind 127.0.0.1:{{port:target}}',

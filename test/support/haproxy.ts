@@ -7,6 +7,16 @@ import type { StatsSnapshot } from '../../src/haproxy/parse-stats-csv.js';
 import { readSnapshot } from '../../src/haproxy/read-snapshot.js';
 import { createStatsSource } from '../../src/haproxy/stats-source.js';
 
+/** The `defaults` section the tests' HAProxy configs share: HTTP, short timeouts, 1 s checks. */
+export const httpDefaults: readonly string[] = [
+  'defaults',
+  '    mode http',
+  '    timeout connect 1s',
+  '    timeout client 5s',
+  '    timeout server 5s',
+  '    timeout check 1s',
+];
+
 export interface HaproxyOptions {
   /**
    * haproxy.cfg text. `{{dir}}` becomes the temp dir; `{{port:NAME}}` becomes a free loopback
