@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort, openLab, waitFor } from '../lab/daemons/index.js';
 import { repoRootFrom } from '../lab/lab.js';
-import { startHaproxy } from '../test/support/haproxy.js';
+import { eventRingConfig, startHaproxy } from '../test/support/haproxy.js';
 
 const repoRoot = repoRootFrom(process.cwd());
 const bundle = join(repoRoot, 'dist', 'exabgp-anycast.js');
@@ -24,31 +24,7 @@ if (!Number.isInteger(runs) || runs < 10) throw new Error(`--runs must be an int
 
 // minUp 2 of 2: one server leaving or coming back is the whole transition, so each admin command
 // gives one event line and one command, and which line the plugin acted on is never in doubt.
-const haproxyConfig = `global
-    stats socket {{dir}}/operator.sock mode 600 level operator
-    log ring@${ring} local0 notice
-
-ring ${ring}
-    format rfc3164
-    maxlen 1200
-    size 32764
-
-defaults
-    mode http
-    log global
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-    timeout check 1s
-
-frontend ok
-    bind 127.0.0.1:{{port:ok}}
-    http-request return status 200
-
-backend be_app
-    server s1 127.0.0.1:{{port:ok}} check inter 1000 fall 1 rise 1
-    server s2 127.0.0.1:{{port:ok}} check inter 1000 fall 1 rise 1
-`;
+const haproxyConfig = eventRingConfig(ring, 1000);
 
 interface Stamped {
   at: number;

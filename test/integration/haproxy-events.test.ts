@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, waitFor } from '../../lab/daemons/index.js';
 import type { PluginStatus } from '../../src/observe/plugin-status.js';
-import { startHaproxy, type RunningHaproxy } from '../support/haproxy.js';
+import { eventRingConfig, startHaproxy, type RunningHaproxy } from '../support/haproxy.js';
 import { spawnPlugin, type PluginProcess } from '../support/plugin-process.js';
 import { readExposition } from '../unit/observe/prometheus-text-reader.js';
 
@@ -14,32 +14,8 @@ const ring = 'exabgp-anycast';
 const announce = 'announce route 198.18.0.10/32 next-hop self as-path [ 65010 ]';
 const withdraw = 'withdraw route 198.18.0.10/32 next-hop self';
 
-/** The ring as generate writes it, a socket per CLI level, and two servers checked against HAProxy's own responder. */
-const haproxyConfig = `global
-    stats socket {{dir}}/operator.sock mode 600 level operator
-    stats socket {{dir}}/user.sock mode 600 level user
-    log ring@${ring} local0 notice
-
-ring ${ring}
-    format rfc3164
-    maxlen 1200
-    size 32764
-
-defaults
-    mode http
-    log global
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-
-frontend ok
-    bind 127.0.0.1:{{port:ok}}
-    http-request return status 200
-
-backend be_app
-    server s1 127.0.0.1:{{port:ok}} check inter 100 fall 1 rise 1
-    server s2 127.0.0.1:{{port:ok}} check inter 100 fall 1 rise 1
-`;
+/** A socket per CLI level; servers checked every 100 ms. */
+const haproxyConfig = eventRingConfig(ring, 100, { userSocket: true });
 
 let haproxy: RunningHaproxy | undefined;
 let plugin: PluginProcess | undefined;

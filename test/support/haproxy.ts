@@ -17,6 +17,32 @@ export const httpDefaults: readonly string[] = [
   '    timeout check 1s',
 ];
 
+/**
+ * HAProxy writing its own state changes to a log ring, with a stats socket at `level operator`
+ * (and one at `level user` when asked), and two servers checked against HAProxy's own responder.
+ */
+export function eventRingConfig(ring: string, checkInterMs: number, { userSocket = false } = {}): string {
+  return `global
+    stats socket {{dir}}/operator.sock mode 600 level operator
+${userSocket ? '    stats socket {{dir}}/user.sock mode 600 level user\n' : ''}    log ring@${ring} local0 notice
+
+ring ${ring}
+    format rfc3164
+    maxlen 1200
+    size 32764
+
+${[...httpDefaults, '    log global'].join('\n')}
+
+frontend ok
+    bind 127.0.0.1:{{port:ok}}
+    http-request return status 200
+
+backend be_app
+    server s1 127.0.0.1:{{port:ok}} check inter ${checkInterMs} fall 1 rise 1
+    server s2 127.0.0.1:{{port:ok}} check inter ${checkInterMs} fall 1 rise 1
+`;
+}
+
 export interface HaproxyOptions {
   /**
    * haproxy.cfg text. `{{dir}}` becomes the temp dir; `{{port:NAME}}` becomes a free loopback
