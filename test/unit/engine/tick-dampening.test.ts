@@ -4,8 +4,8 @@ import { validateConfig } from '../../../src/config/load-config.js';
 import type { Config } from '../../../src/config/types.js';
 import { initialEngineState, reloadEngineState, tick, type EngineState, type PollResult, type ServiceVerdict } from '../../../src/engine/tick.js';
 import { formatCommand } from '../../../src/exabgp/format-command.js';
-import type { StatsSnapshot } from '../../../src/haproxy/parse-stats-csv.js';
 import { isSuppressed, suppressedUntil } from '../../../src/health/dampening.js';
+import { stats } from '../../support/engine-fixtures.js';
 
 /** Acts on the first poll that sees a change (rise 1, fall 1); the penalty halves in 10 s. */
 const dampening = { halfLifeMs: 10_000, penalty: 1000, suppressAbove: 2000, reuseBelow: 750, maxSuppressMs: 60_000 };
@@ -24,11 +24,6 @@ function config(service: Record<string, unknown> = { dampening }): Config {
   );
 }
 
-function stats(up: number): PollResult {
-  const servers = Array.from({ length: 2 }, (_, i) => ({ name: `s${i}`, status: i < up ? 'UP' : 'DOWN', checkStatus: 'L4OK', backup: false }));
-  const snapshot: StatsSnapshot = { frontends: new Map(), backends: new Map([['be_app', { name: 'be_app', status: 'UP', servers }]]) };
-  return { ok: true, snapshot };
-}
 const up = stats(2);
 const down = stats(0);
 

@@ -4,27 +4,8 @@ import type { Config } from '../../../src/config/types.js';
 import { initialEngineState, reloadEngineState, resendCommands, tick, withdrawEverything, type EngineState, type PollResult } from '../../../src/engine/tick.js';
 import { formatCommand } from '../../../src/exabgp/format-command.js';
 import type { StatsSnapshot } from '../../../src/haproxy/parse-stats-csv.js';
+import { config, stats } from '../../support/engine-fixtures.js';
 
-function config(service: Record<string, unknown> = {}, top: Record<string, unknown> = {}): Config {
-  return validateConfig(
-    {
-      stats: { source: 'unix:/run/haproxy/admin.sock' },
-      intervalMs: 1000,
-      rise: 2,
-      fall: 2,
-      disableFile: '/run/maint',
-      ...top,
-      services: [{ name: 'www', prefixes: ['198.18.0.10/32'], asPath: [65010, 65010, 65010], health: { backends: ['be_app'] }, ...service }],
-    },
-    'test',
-  );
-}
-
-function stats(up: number, total = 2): PollResult {
-  const servers = Array.from({ length: total }, (_, i) => ({ name: `s${i}`, status: i < up ? 'UP' : 'DOWN', checkStatus: 'L4OK', backup: false }));
-  const snapshot: StatsSnapshot = { frontends: new Map(), backends: new Map([['be_app', { name: 'be_app', status: 'UP', servers }]]) };
-  return { ok: true, snapshot };
-}
 /** HAProxy just (re)started: `up` servers checked UP, `unknown` more UP but not checked yet (INI), the rest down. */
 function statsAfterReload(up: number, unknown: number, total = 2): PollResult {
   const servers = Array.from({ length: total }, (_, i) => {
