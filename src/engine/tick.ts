@@ -2,6 +2,7 @@ import type { Config, ServiceConfig } from '../config/types.js';
 import { configuredRoutes, desiredRoutes, routeChanges, sameAnnouncement, type RouteMode } from '../exabgp/desired-routes.js';
 import { describeCommand, type Command, type Route } from '../exabgp/format-command.js';
 import type { StatsSnapshot } from '../haproxy/parse-stats-csv.js';
+import { haproxyIsNotRunning } from '../haproxy/poll-error-reason.js';
 import { serverHealth } from '../haproxy/server-health.js';
 import { decayed, penalize, suppressedUntil, undampened, type DampeningState } from '../health/dampening.js';
 import { evaluateService, type BackendCount } from '../health/evaluate-service.js';
@@ -242,6 +243,7 @@ function observe(
   if (!poll.ok) {
     const failed = { backends: [], undecidedSince: undecidedBefore };
     if (config.onStatsError === 'withdraw') return { ...failed, signal: 'unhealthy', reason: `stats unavailable: ${poll.error}` };
+    if (haproxyIsNotRunning(poll.error)) return { ...failed, signal: 'unhealthy', reason: `HAProxy is not running, not held: ${poll.error}` };
     if (lastGoodPollAt !== undefined && now - lastGoodPollAt < config.staleMs) {
       return { ...failed, signal: undefined, reason: `stats unavailable, holding: ${poll.error}` };
     }
@@ -305,7 +307,8 @@ function statsEvent(error: string | undefined, config: Config): LogEvent {
   if (error === undefined) {
     return { level: 'info', event: 'statsRecovered', message: `stats source is readable again`, reason: 'statsRecovered' };
   }
-  const policy = config.onStatsError === 'withdraw' ? 'counted as unhealthy' : `holding state for up to ${config.staleMs} ms`;
+  const policy =
+    config.onStatsError === 'withdraw' || haproxyIsNotRunning(error) ? 'counted as unhealthy' : `holding state for up to ${config.staleMs} ms`;
   return { level: 'error', event: 'statsUnavailable', message: `stats unavailable (${policy}): ${error}`, reason: error };
 }
 

@@ -6,7 +6,7 @@ import type { NeighborState } from '../exabgp/parse-exabgp-message.js';
 import type { RouteMode } from '../exabgp/desired-routes.js';
 import type { Settled } from '../health/health-machine.js';
 import { newHistogram, observe, type Histogram } from './exposition.js';
-import { pollErrorReason, pollErrorReasons, type PollErrorReason } from './poll-error-reason.js';
+import { pollErrorReason, pollErrorReasons, type PollErrorReason } from '../haproxy/poll-error-reason.js';
 
 /** The `to` label of exabgp_anycast_service_transitions_total. */
 export const transitionTargets = ['up', 'down', 'disabled', 'degraded'] as const;

@@ -1,7 +1,7 @@
 import type { MetricFamily, Sample } from './exposition.js';
 import type { Observation } from './observation.js';
 import { transitionTargets } from './observation.js';
-import { pollErrorReasons } from './poll-error-reason.js';
+import { pollErrorReasons } from '../haproxy/poll-error-reason.js';
 
 /** Both clocks read at one moment: converts the engine's performance.now() times to wall time. */
 export interface Clock {

@@ -17,6 +17,7 @@ function statsAfterReload(up: number, unknown: number, total = 2): PollResult {
   return { ok: true, snapshot };
 }
 const failed: PollResult = { ok: false, error: 'stats source unix:/run/haproxy/admin.sock: connect ENOENT' };
+const timedOut: PollResult = { ok: false, error: 'stats source unix:/run/haproxy/admin.sock: no complete reply within 500 ms' };
 
 /** Runs polls one interval apart; returns the lines written at each poll and the final state. */
 function run(cfg: Config, polls: Array<PollResult | 'disabled'>, start?: EngineState, knownNeighbors: string[] = []) {
@@ -76,8 +77,19 @@ describe('tick', () => {
   it('with onStatsError hold, keeps the route for staleMs, then goes down at once', () => {
     const cfg = config({}, { onStatsError: 'hold', staleMs: 2500, fall: 5 });
     // Last good poll at 1 s; 2 s and 3 s are within 2.5 s; 4 s is not.
-    expect(run(cfg, [stats(2), failed, failed, failed]).lines).toEqual([[announce], [], [], [withdraw]]);
+    expect(run(cfg, [stats(2), timedOut, timedOut, timedOut]).lines).toEqual([[announce], [], [], [withdraw]]);
   });
+
+  it.each(['connect ENOENT', 'connect ECONNREFUSED'])(
+    'with onStatsError hold, does not hold when HAProxy is not running (%s): nothing serves the service',
+    (cause) => {
+      const gone: PollResult = { ok: false, error: `stats source unix:/run/haproxy/exabgp-anycast.sock: ${cause}` };
+      const { lines, messages } = run(config({}, { onStatsError: 'hold', staleMs: 10_000, fall: 1 }), [stats(2), gone]);
+      expect(lines).toEqual([[announce], [withdraw]]);
+      expect(messages).toContain(`stats unavailable (counted as unhealthy): stats source unix:/run/haproxy/exabgp-anycast.sock: ${cause}`);
+      expect(messages).toContain(`www: up → down (HAProxy is not running, not held: stats source unix:/run/haproxy/exabgp-anycast.sock: ${cause}); withdraw 198.18.0.10/32`);
+    },
+  );
 
   it('withdraws while the maintenance file exists and announces again after rise', () => {
     const { lines, messages } = run(config(), [stats(2), 'disabled', 'disabled', stats(2), stats(2)]);
@@ -155,7 +167,7 @@ describe('tick when HAProxy has not checked the servers yet (INI, after its star
 
   it('does not restart the hold after failed polls in between', () => {
     // The unchecked run starts at 2 s; the failed polls at 3 s and 4 s hold on their own, and 5 s is past 2.5 s from 2 s.
-    expect(run(strict(), [stats(2), notChecked, failed, failed, notChecked]).lines).toEqual([[announce], [], [], [], [withdraw]]);
+    expect(run(strict(), [stats(2), notChecked, timedOut, timedOut, notChecked]).lines).toEqual([[announce], [], [], [], [withdraw]]);
   });
 
   it('starts a new hold after a poll that decided', () => {

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { errorMessage } from '../../../src/errors.js';
 import { readSnapshot } from '../../../src/haproxy/read-snapshot.js';
 import { createStatsSource } from '../../../src/haproxy/stats-source.js';
-import { pollErrorReason } from '../../../src/observe/poll-error-reason.js';
+import { pollErrorReason } from '../../../src/haproxy/poll-error-reason.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'poll-reason-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

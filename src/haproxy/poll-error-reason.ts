@@ -19,3 +19,11 @@ export function pollErrorReason(message: string): PollErrorReason {
   if (/ is larger than stats\.maxBodyBytes /.test(message)) return 'too_large';
   return 'other';
 }
+
+/**
+ * Whether a failed poll says HAProxy is not running: its socket is absent or refuses connections.
+ * Then nothing serves the service either, so onStatsError "hold" must not keep its route.
+ */
+export function haproxyIsNotRunning(message: string): boolean {
+  return / (ECONNREFUSED|ENOENT)$/.test(message);
+}
