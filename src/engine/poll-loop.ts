@@ -255,7 +255,13 @@ export function runPlugin({ loadConfig, log, stateFile, io = processIo(), observ
       notify((o) => o.eventStream(ring, false));
       if (ring === undefined) return;
       const settings = { source: next.stats.source, ring, timeoutMs: next.stats.timeoutMs };
-      events = (io.openEvents ?? openEventStream)(settings, { event: eventArrived, connected: (up) => notify((o) => o.eventStream(ring, up)) }, log);
+      events = (io.openEvents ?? openEventStream)(settings, { event: eventArrived, connected: (up) => streamConnected(ring, up) }, log);
+    }
+
+    /** What changed while no stream was open is not in the new one: a (re)established stream polls once. */
+    function streamConnected(ring: string, up: boolean): void {
+      notify((o) => o.eventStream(ring, up));
+      if (up && !stopped) void poll();
     }
 
     /** An event only says "look now": the poll reads the CSV, which stays the one truth. */

@@ -16,7 +16,10 @@ export interface EventStreamSettings {
 export interface EventStreamHandlers {
   /** One line of the ring, classified, and when it arrived (performance.now()). */
   event(event: HaproxyEvent, receivedAt: number): void;
-  /** The stream was established (true) or lost (false). */
+  /**
+   * The stream was established or re-established (true: what happened before it is not in the
+   * stream, so look now), or lost (false).
+   */
   connected(connected: boolean): void;
 }
 
@@ -52,6 +55,8 @@ export function openEventStream(settings: EventStreamSettings, handlers: EventSt
   /** The process the stream follows: `show info`'s Pid before subscribing, then the PID of its lines. */
   let followedPid: number | undefined;
   let established = false;
+  /** HAProxy closed an established stream, and it is being re-opened before anyone is told. */
+  let resuming = false;
   let checking = false;
   let closed = false;
   let retries = 0;
@@ -65,6 +70,7 @@ export function openEventStream(settings: EventStreamSettings, handlers: EventSt
     try {
       pid = pidOfShowInfo(await ask(address, 'show info', timeoutMs));
     } catch (error) {
+      lost();
       failed(`cannot reach HAProxy (${errorMessage(error)}): is it running, and is stats.source its stats socket?`);
       return;
     }
@@ -93,13 +99,15 @@ export function openEventStream(settings: EventStreamSettings, handlers: EventSt
       if (socket !== current) return; // Closed on purpose: moved to a new process, or shut down.
       socket = undefined;
       if (established) {
+        // Most often HAProxy's CLI idle timeout ("stats timeout") on a quiet stream: re-open it at
+        // once, and say it was lost only if that fails.
         established = false;
-        handlers.connected(false);
-        log({ level: 'warn', event: 'eventsLost', message: `HAProxy event stream lost (${where}); polling goes on every intervalMs, resubscribing` });
+        resuming = true;
         retries = 0;
         lastFailure = undefined;
-        retry();
+        void subscribe();
       } else {
+        lost();
         failed(answer.trim() === '' ? 'HAProxy closed the connection without streaming events' : describeEventsRefusal(answer, ring));
       }
     });
@@ -110,8 +118,21 @@ export function openEventStream(settings: EventStreamSettings, handlers: EventSt
       retries = 0;
       lastFailure = undefined;
       handlers.connected(true);
+      if (resuming) {
+        resuming = false;
+        log({ level: 'debug', event: 'eventsResumed', message: `HAProxy closed the event stream (${where}), likely its "stats timeout" on a quiet stream; resubscribed` });
+        return;
+      }
       log({ level: 'info', event: 'eventsEstablished', message: `following HAProxy's event stream (${where}, HAProxy pid ${followedPid ?? 'unknown'}): a server state change triggers a poll at once` });
     }
+  }
+
+  /** A stream that was being re-opened is not coming back at once: now it is lost. */
+  function lost(): void {
+    if (!resuming) return;
+    resuming = false;
+    handlers.connected(false);
+    log({ level: 'warn', event: 'eventsLost', message: `HAProxy event stream lost (${where}); polling goes on every intervalMs, resubscribing` });
   }
 
   function failed(cause: string): void {
@@ -135,8 +156,9 @@ export function openEventStream(settings: EventStreamSettings, handlers: EventSt
     const old = socket;
     socket = undefined;
     old?.destroy();
-    if (established) {
+    if (established || resuming) {
       established = false;
+      resuming = false;
       handlers.connected(false);
     }
   }

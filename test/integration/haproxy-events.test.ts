@@ -31,8 +31,8 @@ afterEach(async () => {
 });
 
 /** HAProxy with every server checked, so that the plugin's first poll announces. */
-async function startCheckedHaproxy(): Promise<RunningHaproxy> {
-  haproxy = await startHaproxy({ config: haproxyConfig });
+async function startCheckedHaproxy(config = haproxyConfig): Promise<RunningHaproxy> {
+  haproxy = await startHaproxy({ config });
   await waitFor('both servers checked', async () => {
     const servers = (await haproxy?.readStats())?.backends.get('be_app')?.servers ?? [];
     return servers.length === 2 && servers.every((s) => s.status === 'UP' && s.checkStatus !== 'INI');
@@ -40,7 +40,7 @@ async function startCheckedHaproxy(): Promise<RunningHaproxy> {
   return haproxy;
 }
 
-function startPlugin(socket: string, options: { intervalMs: number; events?: string; metricsPort?: number }): PluginProcess {
+function startPlugin(socket: string, options: { intervalMs: number; events?: string; metricsPort?: number; logLevel?: string }): PluginProcess {
   configDir = mkdtempSync(join(tmpdir(), 'haproxy-events-'));
   const path = join(configDir, 'config.json');
   writeFileSync(
@@ -54,7 +54,7 @@ function startPlugin(socket: string, options: { intervalMs: number; events?: str
       ...(options.metricsPort !== undefined && { metrics: { listen: `127.0.0.1:${options.metricsPort}` } }),
     }),
   );
-  plugin = spawnPlugin(['run', '--config', path]);
+  plugin = spawnPlugin(['run', '--config', path, ...(options.logLevel ? ['--log-level', options.logLevel] : [])]);
   return plugin;
 }
 
@@ -103,6 +103,25 @@ describe("HAProxy's event stream", () => {
     const p = startPlugin(join(h.dir, 'operator.sock'), { intervalMs: 200, events: 'nosuch' });
     await p.waitForLine(/^announce/);
     await p.waitForStderr(/HAProxy has no ring named "nosuch": add a "ring nosuch" section and "log ring@nosuch local0 notice"/);
+  });
+
+  it("keeps following through HAProxy's CLI idle timeout: re-opens the quiet stream at once, warns of nothing, and still reacts in milliseconds", async () => {
+    const h = await startCheckedHaproxy(eventRingConfig(ring, 100, { statsTimeout: '1s' }));
+    const metricsPort = await freePort();
+    const p = startPlugin(join(h.dir, 'operator.sock'), { intervalMs: 60_000, metricsPort, logLevel: 'debug' });
+    await p.waitForLine(/^announce/);
+    await waitFor('HAProxy to close the idle stream twice, and the plugin to re-open it each time', () => (p.stderr().match(/likely its "stats timeout" on a quiet stream; resubscribed/g) ?? []).length >= 2, {
+      timeoutMs: 10_000,
+    });
+    expect(p.stderr()).not.toMatch(/event stream lost|no HAProxy event stream/);
+    const metrics = readExposition(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text());
+    expect(metrics.get('exabgp_anycast_events_connected')?.samples.map((s) => s.value)).toEqual([1]);
+    // Each re-opened stream polls once, for what changed while none was open; the interval is 60 s.
+    const polls = metrics.get('exabgp_anycast_stats_poll_duration_seconds')?.samples.find((s) => s.name.endsWith('_count'))?.value ?? 0;
+    expect(polls).toBeGreaterThanOrEqual(3);
+    const from = p.stdoutLines.length;
+    await disableServers(h);
+    expect(await p.waitForLine(/^withdraw/, 2000, from)).toBe(withdraw);
   });
 
   it('says when HAProxy is down, and when the stream it had is lost, and polling goes on', async () => {
