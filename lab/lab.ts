@@ -126,7 +126,10 @@ export class Lab {
     for (const net of this.topo.regions) {
       const f = files.get(net.region);
       if (!f) throw new Error(`generate produced nothing for ${net.region}`);
-      const backends = (this.backendServers(net.region) ?? []).map((addr, i) => ({ name: `s${i + 1}`, port: Number(addr.split(':').pop()) }));
+      const backends = (this.backendServers(net.region) ?? []).map((server, i) => {
+        const [address = '', port = ''] = server.split(':');
+        return { name: `s${i + 1}`, address, port: Number(port) };
+      });
       const nva = new Nva(net, this.scope, f, backends, this.agents.backend);
       this.nvas.push(nva);
       log(`${net.region}: starting backends, HAProxy, ExaBGP + plugin in ${net.ns}`);

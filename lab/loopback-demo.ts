@@ -4,7 +4,7 @@
 // wrote for it; each region's HAProxy checks two backends. There is no data plane: nothing forwards packets
 // to the service address, so there is no client; the hub's table is the whole story.
 // Uses lab/daemons (loopback-only daemons) for BIRD, ExaBGP and the backends.
-import { readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, openLab, startBackend, startBird, startExabgp, waitFor, type Backend, type Bird, type BirdRoute } from './daemons/index.js';
 import { run } from './exec.js';
@@ -50,7 +50,10 @@ export async function loopbackDemo(repoRoot: string, say: (m: string) => void, h
       t.pluginPath = join(repoRoot, 'dist', 'exabgp-anycast.js');
       t.nodePath = process.execPath;
       t.pluginConfigPath = lab.path(`${r.tag}-exabgp-anycast.json`);
-      t.stats = { ...t.stats, source: `unix:${lab.path(`${r.tag}-admin.sock`)}` };
+      // Each region's sockets in a folder of its own: the generated admin.sock sits next to the plugin's.
+      mkdirSync(lab.path(r.tag));
+      const statsSocket = join(lab.path(r.tag), 'exabgp-anycast.sock');
+      t.stats = { ...t.stats, source: `unix:${statsSocket}` };
       t.disableFile = lab.path(`${r.tag}-maintenance`);
       const svc = t.services[0] as Record<string, unknown>;
       svc.haproxy = { port: port + (r.tag === 'ne' ? 0 : 1), mode: 'http' };
@@ -71,13 +74,13 @@ export async function loopbackDemo(repoRoot: string, say: (m: string) => void, h
       copyFileSync(join(dir, 'exabgp-anycast.json'), t.pluginConfigPath);
       // What a loopback lab must change: no privilege drop or syslog without root, and BIRD's port.
       let haproxyCfg = readFileSync(join(dir, 'haproxy.cfg'), 'utf8');
-      if (process.getuid?.() !== 0) haproxyCfg = haproxyCfg.replace(/^\s*(user|group) .*$/gm, '');
+      if (process.getuid?.() !== 0) haproxyCfg = haproxyCfg.replace(/^\s*(user|group) .*$/gm, '').replace(/^(\s*stats socket .*) group \S+$/gm, '$1');
       haproxyCfg = haproxyCfg.replace(/^\s*log \/dev\/log.*$/gm, '');
       // The service address is not on this host: HAProxy's frontend listens on 127.0.0.1 instead (nothing uses it).
       haproxyCfg = haproxyCfg.replace(/^(\s*bind )198\.18\.0\.100:/gm, '$1127.0.0.1:');
       writeFileSync(lab.path(`${r.tag}-haproxy.cfg`), haproxyCfg);
       const hap = await lab.spawn({ name: `haproxy-${r.tag}`, command: 'haproxy', args: ['-db', '-f', lab.path(`${r.tag}-haproxy.cfg`)] });
-      await hap.waitFor('HAProxy stats socket', async () => (await run('sh', ['-c', `test -S ${lab.path(`${r.tag}-admin.sock`)}`])).code === 0);
+      await hap.waitFor('HAProxy stats socket', () => existsSync(statsSocket));
       const exabgpConf = readFileSync(join(dir, 'exabgp.conf'), 'utf8').replace(/(\n\s*peer-as \d+;)/g, `$1\n    connect ${bird.port};`);
       const ex = await startExabgp(lab, { name: `exabgp-${r.tag}`, config: exabgpConf });
       r.log = () => ex.process.stderr();

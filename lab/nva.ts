@@ -7,6 +7,8 @@ import type { RegionNet } from './netns.js';
 
 export interface BackendSpec {
   name: string;
+  /** The NVA's own link address: the other region's HAProxy reaches it over the bridge. */
+  address: string;
   port: number;
 }
 
@@ -57,7 +59,7 @@ export class Nva {
     const p = await this.spawn({
       name,
       command: process.execPath,
-      args: [this.backendAgent, '127.0.0.1', String(spec.port), regionWords(this.net.region), name],
+      args: [this.backendAgent, spec.address, String(spec.port), regionWords(this.net.region), name],
     });
     this.backends.set(name, p);
     const [, listeningAt] = await p.waitForOutput(/^listening (\d+)$/m, { timeoutMs: 5000, intervalMs: 10 });
@@ -84,6 +86,32 @@ export class Nva {
     await Promise.all([...this.backends.keys()].map((n) => this.killBackend(n)));
   }
 
+  /**
+   * The backends stop answering without refusing: packets to them are dropped in this namespace,
+   * from the local HAProxy and from the other region's bridge alike, as when a link or VM hangs.
+   */
+  async blackholeBackends(): Promise<void> {
+    const ports = this.backendSpecs.map((b) => b.port).join(', ');
+    const addresses = [...new Set(this.backendSpecs.map((b) => b.address))].join(', ');
+    const rules = [
+      'table inet lab_blackhole {',
+      '  chain output { type filter hook output priority 0; policy accept;',
+      `    ip daddr { ${addresses} } tcp dport { ${ports} } drop`,
+      '  }',
+      '  chain input { type filter hook input priority 0; policy accept;',
+      `    ip daddr { ${addresses} } tcp dport { ${ports} } drop`,
+      '  }',
+      '}',
+    ].join('\n');
+    const r = await run('ip', ['netns', 'exec', this.ns, 'nft', '-f', '-'], { input: rules });
+    if (r.code !== 0) throw new Error(`${this.ns}: nft refused the blackhole rules: ${r.stderr}`);
+  }
+
+  /** Removes blackholeBackends' rules (none is fine). */
+  async restoreBackendPaths(): Promise<void> {
+    await run('ip', ['netns', 'exec', this.ns, 'nft', 'delete', 'table', 'inet', 'lab_blackhole']);
+  }
+
   backendsRunning(): boolean {
     return this.backendSpecs.every((b) => this.backends.get(b.name)?.running() === true);
   }
@@ -101,10 +129,6 @@ export class Nva {
     const haproxy = await this.spawn({ name: 'haproxy', command: 'haproxy', args: ['-db', '-f', this.files.haproxyCfg] });
     this.haproxy = haproxy;
     await haproxy.waitFor('the stats socket and port 80', async () => existsSync(this.files.statsSocket) && this.portListening(80));
-    // The plugin runs as ExaBGP's unprivileged user (as Debian's unit does). The generated socket is
-    // group haproxy, which an operator adds exabgp to; the lab leaves the host's groups alone and
-    // hands the socket to the exabgp group instead.
-    if (this.files.statsSocket) await run('chgrp', [EXABGP_USER, this.files.statsSocket]);
   }
 
   async killHaproxy(): Promise<void> {

@@ -5,6 +5,7 @@ import { configWarnings } from '../config/config-warnings.js';
 import { readConfigFile } from '../config/read-config-file.js';
 import type { Config } from '../config/types.js';
 import { PluginError } from '../errors.js';
+import type { StatsSnapshot } from '../haproxy/parse-stats-csv.js';
 import { readSnapshot } from '../haproxy/read-snapshot.js';
 import { createStatsSource } from '../haproxy/stats-source.js';
 import { configOption } from './config-option.js';
@@ -32,10 +33,12 @@ Examples:
       const config = readConfigFile(flags.config);
       const warnings = [...configWarnings(config), ...environmentWarnings(config)];
       if (flags.connect) {
-        const missing = await missingInStats(config);
+        const snapshot = await readSnapshot(createStatsSource(config.stats));
+        const missing = missingInStats(config, snapshot);
         if (missing.length > 0) {
           throw new PluginError('ERR_CONFIG_INVALID', `${flags.config}: not found in the stats of ${config.stats.source}:\n${missing.map((m) => `  - ${m}`).join('\n')}`);
         }
+        warnings.push(...countedBackupWarnings(config, snapshot));
       }
       // Warnings are diagnostics, like the errors: stdout keeps only the verdict.
       for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
@@ -50,8 +53,7 @@ function environmentWarnings(config: Config): string[] {
 }
 
 /** Backends and frontends the config names that the live stats do not have. */
-async function missingInStats(config: Config): Promise<string[]> {
-  const snapshot = await readSnapshot(createStatsSource(config.stats));
+function missingInStats(config: Config, snapshot: StatsSnapshot): string[] {
   const known = (names: Iterable<string>) => `HAProxy has: ${[...names].join(', ') || 'none'}`;
   const missing: string[] = [];
   config.services.forEach((service, i) => {
@@ -66,4 +68,21 @@ async function missingInStats(config: Config): Promise<string[]> {
     }
   });
   return missing;
+}
+
+/**
+ * countBackup with backup servers in HAProxy: with generate's bridge those are another region's
+ * servers, and counting them keeps this region announced while all its own servers are down.
+ */
+function countedBackupWarnings(config: Config, snapshot: StatsSnapshot): string[] {
+  return config.services.flatMap((service, i) => {
+    if (!service.health.countBackup) return [];
+    const backups = service.health.backends.flatMap((name) => (snapshot.backends.get(name)?.servers ?? []).filter((s) => s.backup).map((s) => `${name}/${s.name}`));
+    return backups.length === 0
+      ? []
+      : [
+          `/services/${i}/health/countBackup: counts the backup servers ${backups.join(', ')}; if they are another region's (generate's bridge), ` +
+            'this region stays announced while all its own servers are down; set countBackup false',
+        ];
+  });
 }

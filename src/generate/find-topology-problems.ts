@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { basename, dirname } from 'node:path';
 import { asnProblem, azurePeerAs, ianaReservation, isAzure, peerName, routeCountCheck } from '../config/platform.js';
 import { prefixProblem } from '../config/prefix.js';
 import { redactUrlCredentials } from '../config/redact-url-credentials.js';
@@ -62,7 +63,15 @@ function routeCountProblems({ services, platform }: Topology): string[] {
 }
 
 function statsProblems({ stats }: Topology): string[] {
-  if (!stats.source.startsWith('tcp://')) return [];
+  if (stats.source.startsWith('unix:')) {
+    const path = stats.source.slice('unix:'.length);
+    return basename(path) === 'admin.sock'
+      ? [
+          `/stats/source: "${stats.source}" is HAProxy's admin socket; the plugin gets a socket of its own at level operator, ` +
+            `and admin.sock stays for people: use e.g. "unix:${dirname(path)}/exabgp-anycast.sock"`,
+        ]
+      : [];
+  }
   const url = URL.canParse(stats.source) ? new URL(stats.source) : undefined;
   const host = url?.hostname.replace(/^\[|\]$/g, '') ?? '';
   return isIP(host) === 0 || url?.port === ''

@@ -85,14 +85,11 @@ function renderLoopbackUnit(topology: Topology, placement: NvaPlacement): string
 }
 
 /**
- * Debian's exabgp.service runs as user exabgp; the group lets the plugin read HAProxy's admin socket
- * (mode 660, group haproxy) without changing /etc/group.
+ * Debian's exabgp.service runs as user exabgp, whose group owns the plugin's stats socket
+ * (haproxy.cfg), so no group membership changes.
  */
 function renderExabgpDropIn(topology: Topology, placement: NvaPlacement): string {
   const service = [
-    ...(topology.stats.source.startsWith('unix:')
-      ? [`# The plugin reads ${topology.stats.source.slice('unix:'.length)} (mode 660, group haproxy) as user exabgp.`, 'SupplementaryGroups=haproxy']
-      : []),
     ...(topology.metrics
       ? [
           "# After Debian's own ExecReload (SIGUSR1: ExaBGP re-reads exabgp.conf), the plugin re-reads its",

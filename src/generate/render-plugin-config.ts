@@ -1,15 +1,18 @@
 import type { NvaPlacement } from './place-nvas.js';
+import { eventRing } from './render-haproxy-cfg.js';
 import type { Topology } from './topology.js';
 
 /** Top-level plugin settings a topology may carry; they reach every NVA unchanged. */
 const passedSettings = ['intervalMs', 'rise', 'fall', 'disableFile', 'onStatsError', 'staleMs'] as const;
 
 /**
- * The polling a topology gets unless it sets its own: the README's "generated defaults", where the
- * plugin adds little to HAProxy's own detection. stats.timeoutMs is left to the plugin's default,
- * half of intervalMs.
+ * What a topology gets unless it sets its own (the README's "generated defaults"). HAProxy's event
+ * stream triggers a poll at each server state change, so the periodic poll is only a safety net;
+ * HAProxy has already applied its own rise and fall, so the plugin acts on the first poll that sees
+ * a change. `hold` rides out a slow read; a dead HAProxy still withdraws at once. stats.timeoutMs is
+ * left to the plugin's default, half of intervalMs.
  */
-const generatedPolling = { intervalMs: 200, rise: 2, fall: 2 };
+const generatedPolling = { intervalMs: 1000, rise: 1, fall: 1, onStatsError: 'hold' };
 
 /**
  * The exabgp-anycast.json of an NVA: the topology's plugin settings (over the generated polling)
@@ -30,7 +33,8 @@ export function renderPluginConfig(topology: Topology, { nva, asPath }: Pick<Nva
     ...serviceSettings,
   }));
   const metrics = topology.metrics && { listen: `${nva.address.includes(':') ? `[${nva.address}]` : nva.address}:${topology.metrics.port}` };
-  return `${formatJson({ platform: topology.platform, stats: topology.stats, ...(metrics ? { metrics } : {}), ...settings, services })}\n`;
+  const stats = { ...topology.stats, events: eventRing };
+  return `${formatJson({ platform: topology.platform, stats, ...(metrics ? { metrics } : {}), ...settings, services })}\n`;
 }
 
 // --- internal ---

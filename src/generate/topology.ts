@@ -24,6 +24,8 @@ export interface Topology {
   /** Each NVA's plugin serves /metrics and /status on its own address and this port. */
   metrics?: { port: number };
   stats: { source: string; timeoutMs?: unknown };
+  /** Each region's HAProxy forwards to the other regions' servers (as backups) while its own are down. */
+  bridge: boolean;
   services: TopologyService[];
   /** Most preferred first. */
   regions: TopologyRegion[];

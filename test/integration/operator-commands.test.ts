@@ -185,6 +185,16 @@ describe('validate', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('/services/0/health/backends/0: backend "be_nope" (HAProxy has: ok, gone, busy, slow, be_app, be_track, be_odd)');
   });
+
+  it('with --connect, warns that countBackup counts the backup servers HAProxy has, which a bridge makes another region’s', () => {
+    const counting = cli('validate', '--config', configFile({}, { health: { backends: ['be_app'], countBackup: true } }), '--connect');
+    expect(counting.code).toBe(0);
+    expect(counting.stderr).toContain(
+      "warning: /services/0/health/countBackup: counts the backup servers be_app/s3; if they are another region's (generate's bridge), " +
+        'this region stays announced while all its own servers are down; set countBackup false',
+    );
+    expect(cli('validate', '--config', configFile(), '--connect').stderr).not.toContain('countBackup');
+  });
 });
 
 describe('validate on Azure (platform azure-vwan unless the config says otherwise)', () => {

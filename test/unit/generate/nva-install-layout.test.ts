@@ -47,14 +47,14 @@ describe('nvaInstallLayout', () => {
     expect(unit).toMatch(/^WantedBy=multi-user\.target haproxy\.service$/m);
   });
 
-  it.each([
-    { source: 'unix:/run/haproxy/admin.sock', group: true },
-    { source: 'tcp://127.0.0.1:9999', group: false },
-  ])('starts ExaBGP after HAProxy, in group haproxy only to read a unix socket ($source)', ({ source, group }) => {
-    const dropIn = contentAt(exabgpDropIn, ['/stats/source', source]);
-    expect(dropIn).toMatch(/^After=haproxy\.service$/m);
-    expect(dropIn.includes('\nSupplementaryGroups=haproxy\n')).toBe(group);
-  });
+  it.each(['unix:/run/haproxy/exabgp-anycast.sock', 'tcp://127.0.0.1:9999'])(
+    'starts ExaBGP after HAProxy, with no extra group: the plugin’s socket belongs to group exabgp (%s)',
+    (source) => {
+      const dropIn = contentAt(exabgpDropIn, ['/stats/source', source]);
+      expect(dropIn).toMatch(/^After=haproxy\.service$/m);
+      expect(dropIn).not.toContain('SupplementaryGroups');
+    },
+  );
 
   it('adds the plugin to `systemctl reload exabgp`, after ExaBGP\'s own reload, only when the plugin serves /-/reload (metrics)', () => {
     const execReload = (dropIn: string) => dropIn.split('\n').filter((line) => line.startsWith('ExecReload'));

@@ -95,6 +95,13 @@ describe('parseTopology', () => {
       expected: '/stats/source: "tcp://localhost:9999" must be tcp://<IP address>:<port>',
     },
     {
+      title: 'rejects HAProxy’s admin socket as the plugin’s, which gets one of its own at level operator',
+      changes: [['/stats/source', 'unix:/run/haproxy/admin.sock']],
+      expected:
+        '/stats/source: "unix:/run/haproxy/admin.sock" is HAProxy\'s admin socket; the plugin gets a socket of its own at level operator, ' +
+        'and admin.sock stays for people: use e.g. "unix:/run/haproxy/exabgp-anycast.sock"',
+    },
+    {
       title: 'rejects a peer that is not an IP address',
       changes: [['/regions/1/nvas/0/peers/0', '10.15.96']],
       expected: '/regions/1/nvas/0/peers/0: must match format "ip" (got "10.15.96")',

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { configWarnings } from '../../../src/config/config-warnings.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { parseTopology } from '../../../src/generate/parse-topology.js';
+import { eventRing } from '../../../src/generate/render-haproxy-cfg.js';
 import { renderPluginConfig } from '../../../src/generate/render-plugin-config.js';
 import type { Topology } from '../../../src/generate/topology.js';
 import { readTopologyText, seedWith, topologyFiles, type Change } from './topologies.js';
@@ -36,11 +37,12 @@ describe('renderPluginConfig', () => {
   it('writes the seed service with nextHop self, the given as-path and the generated polling', () => {
     expect(configOf([65010, 65010, 65010])).toEqual({
       platform: 'azure-vwan',
-      stats: { source: 'unix:/run/haproxy/admin.sock' },
+      stats: { source: 'unix:/run/haproxy/exabgp-anycast.sock', events: 'exabgp-anycast' },
       metrics: { listen: '172.16.156.70:9834' },
-      intervalMs: 200,
-      rise: 2,
-      fall: 2,
+      intervalMs: 1000,
+      rise: 1,
+      fall: 1,
+      onStatsError: 'hold',
       services: [
         {
           name: 'www',
@@ -62,7 +64,7 @@ describe('renderPluginConfig', () => {
     { setting: 'rise', value: 3 },
     { setting: 'fall', value: 4 },
     { setting: 'disableFile', value: '/etc/exabgp-anycast/maintenance' },
-    { setting: 'onStatsError', value: 'hold' },
+    { setting: 'onStatsError', value: 'withdraw' },
     { setting: 'staleMs', value: 5000 },
   ])('passes the top-level setting $setting on unchanged', ({ setting, value }) => {
     expect(configOf([65010], [`/${setting}`, value])).toMatchObject({ [setting]: value });
@@ -77,7 +79,7 @@ describe('renderPluginConfig', () => {
       ['/services/0/haproxy', { port: 8080 }],
       ['/stats/timeoutMs', 1500],
     ) as { stats: unknown; services: Record<string, unknown>[] };
-    expect(config.stats).toEqual({ source: 'unix:/run/haproxy/admin.sock', timeoutMs: 1500 });
+    expect(config.stats).toEqual({ source: 'unix:/run/haproxy/exabgp-anycast.sock', timeoutMs: 1500, events: 'exabgp-anycast' });
     expect(config.services[0]).toMatchObject({ med: 100, onDown });
     expect(config.services[0]).not.toHaveProperty('haproxy');
   });
@@ -89,9 +91,9 @@ describe('renderPluginConfig', () => {
     expect(text.endsWith('}\n')).toBe(true);
   });
 
-  it('polls as the README\'s "generated defaults" describe: every 200 ms, rise 2, fall 2, a 100 ms stats timeout', () => {
+  it('polls as the README\'s "generated defaults" describe: on each event of the generated ring, every 1000 ms as a safety net, rise 1, fall 1, hold, a 500 ms stats timeout', () => {
     const config = loadConfig(render(parseTopology(seedWith(), 'topology.json'), [65010]), 'exabgp-anycast.json');
-    expect(config).toMatchObject({ intervalMs: 200, rise: 2, fall: 2, stats: { timeoutMs: 100 } });
+    expect(config).toMatchObject({ intervalMs: 1000, rise: 1, fall: 1, onStatsError: 'hold', stats: { timeoutMs: 500, events: eventRing } });
   });
 
   it.each(quietTopologies)('writes configs that raise no warning from %s', (file) => {
