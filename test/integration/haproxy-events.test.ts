@@ -31,8 +31,8 @@ afterEach(async () => {
 });
 
 /** HAProxy with every server checked, so that the plugin's first poll announces. */
-async function startCheckedHaproxy(config = haproxyConfig): Promise<RunningHaproxy> {
-  haproxy = await startHaproxy({ config });
+async function startCheckedHaproxy(config = haproxyConfig, masterWorker = false): Promise<RunningHaproxy> {
+  haproxy = await startHaproxy({ config, masterWorker });
   await waitFor('both servers checked', async () => {
     const servers = (await haproxy?.readStats())?.backends.get('be_app')?.servers ?? [];
     return servers.length === 2 && servers.every((s) => s.status === 'UP' && s.checkStatus !== 'INI');
@@ -135,8 +135,11 @@ describe("HAProxy's event stream", () => {
     expect(await p.waitForLine(/^withdraw/, 5000, from)).toBe(withdraw);
   });
 
-  it('moves to the new process after a reload with -sf within one interval, so the old one exits, and follows the new one', async () => {
-    const h = await startCheckedHaproxy();
+  it.each([
+    { how: 'with -sf', masterWorker: false },
+    { how: "by the master's SIGUSR2 (Debian's -Ws)", masterWorker: true },
+  ])('moves to the new process after a reload $how within one interval, so the old one exits, and follows the new one', async ({ masterWorker }) => {
+    const h = await startCheckedHaproxy(haproxyConfig, masterWorker);
     const metricsPort = await freePort();
     const p = startPlugin(join(h.dir, 'operator.sock'), { intervalMs: 2000, metricsPort });
     await p.waitForLine(/^announce/);

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pidOfShowInfo } from '../../src/haproxy/parse-haproxy-event.js';
 import type { StatsSnapshot } from '../../src/haproxy/parse-stats-csv.js';
 import { readSnapshot } from '../../src/haproxy/read-snapshot.js';
 import { createStatsSource } from '../../src/haproxy/stats-source.js';
@@ -51,10 +52,15 @@ export interface HaproxyOptions {
    * An admin CLI socket at `socketPath` is added in a global section of its own.
    */
   config: string;
+  /**
+   * Run as Debian's haproxy.service does (`-Ws`): a master process whose workers serve, reloaded
+   * by SIGUSR2 to the master, which starts new workers and lets the old ones finish.
+   */
+  masterWorker?: boolean;
 }
 
 export interface RunningHaproxy {
-  /** The current process: a reload replaces it. */
+  /** The process that serves now (the worker, in master-worker mode): a reload replaces it. */
   readonly pid: number;
   readonly dir: string;
   /** Admin-level CLI socket (`disable server be/s1`, `set server … addr …`; stats through readStats). */
@@ -68,9 +74,9 @@ export interface RunningHaproxy {
   /** The same read, as the raw CSV text (for fixtures). */
   statsCsv(): Promise<string>;
   /**
-   * Reloads as operators do without a master process: a new HAProxy with the same config and
-   * `-sf <old pid>`, which takes over the sockets and tells the old one to finish. Resolves once
-   * the CLI socket answers from the new process.
+   * Reloads as operators do: without a master process, a new HAProxy with the same config and
+   * `-sf <old pid>`, which takes over the sockets and tells the old one to finish; with one,
+   * SIGUSR2 to the master. Resolves once the CLI socket answers from the new process.
    */
   reload(): Promise<void>;
   /** Stops HAProxy and removes `dir`. Safe to call twice. */
@@ -109,8 +115,10 @@ export async function startHaproxy(options: HaproxyOptions): Promise<RunningHapr
     void exited.then(() => (running = false));
     return { child, running: () => running, exited };
   };
-  let current = launch([]);
+  let current = launch(options.masterWorker ? ['-W'] : []);
   const launched: Array<typeof current> = [current];
+  /** Who answers the CLI socket: HAProxy itself, or the master's current worker. */
+  let servingPid = current.child.pid ?? NaN;
 
   const stop = async (): Promise<void> => {
     for (const { child, running, exited } of launched) {
@@ -130,18 +138,25 @@ export async function startHaproxy(options: HaproxyOptions): Promise<RunningHapr
     throw error;
   }
   if (current.child.pid === undefined) throw new Error('haproxy started without a pid');
+  servingPid = pidOfShowInfo(await cliCommand(socketPath, 'show info')) ?? servingPid;
 
   const reload = async (): Promise<void> => {
-    const old = current.child.pid;
-    current = launch(['-sf', String(old)]);
-    launched.push(current);
-    const pid = current.child.pid;
+    const old = servingPid;
+    if (options.masterWorker) {
+      current.child.kill('SIGUSR2');
+    } else {
+      current = launch(['-sf', String(old)]);
+      launched.push(current);
+    }
     const deadline = Date.now() + 5000;
     for (;;) {
       if (!current.running()) throw new Error(`haproxy exited during a reload:\n${stderr}`);
-      const info = await cliCommand(socketPath, 'show info').catch(() => '');
-      if (new RegExp(`^Pid: ${pid}$`, 'm').test(info)) return;
-      if (Date.now() > deadline) throw new Error(`the CLI socket ${socketPath} did not answer from the new haproxy (pid ${pid}) within 5 s:\n${stderr}`);
+      const pid = pidOfShowInfo(await cliCommand(socketPath, 'show info').catch(() => ''));
+      if (pid !== undefined && pid !== old) {
+        servingPid = pid;
+        return;
+      }
+      if (Date.now() > deadline) throw new Error(`the CLI socket ${socketPath} did not answer from a new haproxy within 5 s:\n${stderr}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };
@@ -149,7 +164,7 @@ export async function startHaproxy(options: HaproxyOptions): Promise<RunningHapr
   const stats = createStatsSource({ source: `unix:${socketPath}`, timeoutMs: 2000, maxBodyBytes: 16 * 1024 * 1024 });
   return {
     get pid(): number {
-      return current.child.pid ?? NaN;
+      return servingPid;
     },
     dir,
     socketPath,
