@@ -57,6 +57,8 @@ export function openEventStream(settings: EventStreamSettings, handlers: EventSt
   let established = false;
   /** HAProxy closed an established stream, and it is being re-opened before anyone is told. */
   let resuming = false;
+  /** The process the closed stream followed. */
+  let resumingFrom: number | undefined;
   let checking = false;
   let closed = false;
   let retries = 0;
@@ -103,6 +105,7 @@ export function openEventStream(settings: EventStreamSettings, handlers: EventSt
         // once, and say it was lost only if that fails.
         established = false;
         resuming = true;
+        resumingFrom = followedPid;
         retries = 0;
         lastFailure = undefined;
         void subscribe();
@@ -118,9 +121,14 @@ export function openEventStream(settings: EventStreamSettings, handlers: EventSt
       retries = 0;
       lastFailure = undefined;
       handlers.connected(true);
-      if (resuming) {
+      if (resuming && resumingFrom === followedPid) {
         resuming = false;
         log({ level: 'debug', event: 'eventsResumed', message: `HAProxy closed the event stream (${where}), likely its "stats timeout" on a quiet stream; resubscribed` });
+        return;
+      }
+      if (resuming) {
+        resuming = false;
+        log({ level: 'info', event: 'eventsResumed', message: `HAProxy restarted (pid ${resumingFrom ?? 'unknown'} → ${followedPid ?? 'unknown'}): following the new process's event stream (${where})` });
         return;
       }
       log({ level: 'info', event: 'eventsEstablished', message: `following HAProxy's event stream (${where}, HAProxy pid ${followedPid ?? 'unknown'}): a server state change triggers a poll at once` });
