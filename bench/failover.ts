@@ -1,29 +1,41 @@
 // `npm run bench:failover`: failover and fail-back times at the hub, measured with the real daemons in network
-// namespaces, split into HAProxy's detection, the plugin's decision and BGP propagation, for a few timing settings,
-// with the requests the client (one GET every 20 ms) lost during each. Prints a table; not a test.
+// namespaces, split into HAProxy's detection, the plugin's decision and BGP propagation, for two faults (the
+// primary's backends killed: refused; packets to them dropped: blackhole) and a few settings that each take one part
+// of generate's defaults away, with the requests the client (one GET every 20 ms, 2 s deadline) lost or got slowly.
+// Prints a table; not a test.
 //
-// Options: --repeat N (cycles per setting, default 3), --only NAME (one setting), --json FILE (raw results).
-import { writeFileSync } from 'node:fs';
+// Options: --repeat N (cycles per setting and fault, default 3), --only NAME (one setting), --json FILE (raw results).
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cleanupAll } from '../lab/daemons/index.js';
 import { Lab, repoRootFrom } from '../lab/lab.js';
 import { HaproxyPoller } from '../lab/measure.js';
 import { namespacesUnavailable } from '../lab/netns.js';
+import type { Nva } from '../lab/nva.js';
 import { addSbinToPath } from '../lab/prereqs.js';
-import { measureTransition, type Transition } from '../lab/scenario.js';
+import { FAULTS, measureTransition, SLOW_MS, waitAllUp, type Fault, type Transition } from '../lab/scenario.js';
 
 interface Setting {
   name: string;
   haproxy: { inter: number; fall: number; rise: number };
   plugin: { intervalMs: number; fall: number; rise: number };
+  /** The plugin follows HAProxy's event ring (stats.events, as generated). */
+  events: boolean;
+  /** Each region's backend lists the other region's servers as backups (topology `bridge`, as generated). */
+  bridge: boolean;
 }
 
+const GENERATED_CHECKS = { inter: 1000, fall: 2, rise: 2 };
+const GENERATED_PLUGIN = { intervalMs: 1000, fall: 1, rise: 1 };
+
 const SETTINGS: Setting[] = [
-  { name: 'generated defaults', haproxy: { inter: 1000, fall: 2, rise: 2 }, plugin: { intervalMs: 200, fall: 2, rise: 2 } },
-  { name: 'fast HAProxy checks', haproxy: { inter: 200, fall: 2, rise: 2 }, plugin: { intervalMs: 200, fall: 2, rise: 2 } },
-  { name: 'fast plugin polls', haproxy: { inter: 200, fall: 2, rise: 2 }, plugin: { intervalMs: 100, fall: 2, rise: 2 } },
-  { name: 'cautious', haproxy: { inter: 500, fall: 3, rise: 3 }, plugin: { intervalMs: 500, fall: 3, rise: 3 } },
-  { name: 'aggressive', haproxy: { inter: 100, fall: 1, rise: 1 }, plugin: { intervalMs: 100, fall: 1, rise: 1 } },
+  { name: 'generated defaults', haproxy: GENERATED_CHECKS, plugin: GENERATED_PLUGIN, events: true, bridge: true },
+  { name: 'no bridge', haproxy: GENERATED_CHECKS, plugin: GENERATED_PLUGIN, events: true, bridge: false },
+  { name: 'no events', haproxy: GENERATED_CHECKS, plugin: GENERATED_PLUGIN, events: false, bridge: true },
+  // generate's defaults before issue 7 (HAProxy keeps this issue's passive health, retries and timeout connect).
+  { name: 'first round', haproxy: GENERATED_CHECKS, plugin: { intervalMs: 200, fall: 2, rise: 2 }, events: false, bridge: false },
 ];
+
+const CLIENT_TIMEOUT_MS = 2000;
 
 const args = process.argv.slice(2);
 const opt = (n: string): string | undefined => (args.includes(n) ? args[args.indexOf(n) + 1] : undefined);
@@ -37,21 +49,59 @@ const median = (xs: Array<number | undefined>): number | undefined => {
   const m = Math.floor(v.length / 2);
   return v.length % 2 ? v[m] : Math.round(((v[m - 1] as number) + (v[m] as number)) / 2);
 };
-const ms = (v: number | undefined): string => (v === undefined ? '–' : String(Math.round(v)));
+const ms = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '–' : String(Math.round(v)));
+/** "median (min–max)" of what was measured. */
+const spread = (xs: Array<number | undefined>): string => {
+  const v = xs.filter((x): x is number => x !== undefined);
+  return v.length ? `${ms(median(v))} (${ms(Math.min(...v))}–${ms(Math.max(...v))})` : '–';
+};
+
+/**
+ * Makes each NVA's plugin poll only: its generated config without stats.events, reloaded (SIGHUP). generate always
+ * writes stats.events and the Lab has no hook between generate and start, so the bench edits the installed file.
+ */
+async function dropEvents(nva: Nva): Promise<void> {
+  const config = JSON.parse(readFileSync(nva.files.pluginConf, 'utf8')) as { stats: Record<string, unknown> };
+  delete config.stats.events;
+  writeFileSync(nva.files.pluginConf, `${JSON.stringify(config, null, 2)}\n`);
+  const reloads = (): number => nva.pluginLog().split('\n').filter((l) => l.includes('config reloaded')).length;
+  const before = reloads();
+  nva.signalPlugin('SIGHUP');
+  const deadline = Date.now() + 5000;
+  while (reloads() === before) {
+    if (Date.now() > deadline) throw new Error(`${nva.ns}: the plugin did not reload its config without stats.events within 5 s`);
+    await sleep(50);
+  }
+}
 
 async function benchSetting(repoRoot: string, s: Setting): Promise<Transition[]> {
-  const lab = await Lab.start({ repoRoot, ...s.plugin, haproxy: s.haproxy, watchEveryMs: 20 });
+  const lab = await Lab.start({
+    repoRoot,
+    ...s.plugin,
+    haproxy: s.haproxy,
+    watchEveryMs: 20,
+    patchTopology: (t) => {
+      t.bridge = s.bridge;
+    },
+  });
   try {
-    const poller = new HaproxyPoller(lab.primary.files.statsSocket, 'be_app', 10);
+    if (!s.events) for (const nva of lab.nvas) await dropEvents(nva);
+    // The lab's own ring subscriber dates HAProxy's changes, whether the plugin follows the ring or not.
+    const poller = new HaproxyPoller(lab.primary.files.statsSocket, 'be_app', 10, 'exabgp-anycast');
     poller.start();
-    const client = await lab.startClient(15 * 60_000, { periodMs: 20, timeoutMs: 500 });
+    const client = await lab.startClient(15 * 60_000, { periodMs: 20, timeoutMs: CLIENT_TIMEOUT_MS });
+    const options = { client: { run: client, timeoutMs: CLIENT_TIMEOUT_MS } };
     const out: Transition[] = [];
     await sleep(1000);
-    for (let i = 0; i < repeat; i++) {
-      out.push(await measureTransition(lab, lab.primary, poller, 'failover', client));
-      await sleep(1500);
-      out.push(await measureTransition(lab, lab.primary, poller, 'failback', client));
-      await sleep(1500);
+    for (const fault of FAULTS) {
+      for (let i = 0; i < repeat; i++) {
+        out.push(await measureTransition(lab, lab.primary, poller, 'failover', fault, options));
+        await sleep(1000);
+        out.push(await measureTransition(lab, lab.primary, poller, 'failback', fault, options));
+        // The next cycle starts from a whole region: every server back in HAProxy, not only the first.
+        if (!(await waitAllUp(poller))) throw new Error(`HAProxy did not mark every northeurope server UP again within 10 s; logs in ${lab.dir}`);
+        await sleep(1000);
+      }
     }
     poller.stop();
     await client.stop();
@@ -69,9 +119,12 @@ async function main(): Promise<number> {
   }
   addSbinToPath();
   const repoRoot = repoRootFrom(process.cwd());
-  const rows: Array<{ setting: Setting; kind: string; t: Transition[] }> = [];
+  const started = Date.now();
+  const rows: Array<{ setting: Setting; fault: Fault; kind: string; t: Transition[] }> = [];
   for (const s of SETTINGS.filter((x) => !only || x.name === only)) {
-    console.error(`… ${s.name}: HAProxy inter ${s.haproxy.inter} ms fall ${s.haproxy.fall} rise ${s.haproxy.rise}; plugin ${s.plugin.intervalMs} ms fall ${s.plugin.fall} rise ${s.plugin.rise}; ${repeat} cycles`);
+    console.error(
+      `… ${s.name}: HAProxy inter ${s.haproxy.inter} ms fall ${s.haproxy.fall} rise ${s.haproxy.rise}; plugin ${s.plugin.intervalMs} ms fall ${s.plugin.fall} rise ${s.plugin.rise}, events ${s.events ? 'on' : 'off'}, bridge ${s.bridge ? 'on' : 'off'}; ${repeat} cycles per fault`,
+    );
     let t: Transition[];
     try {
       t = await benchSetting(repoRoot, s);
@@ -79,27 +132,37 @@ async function main(): Promise<number> {
       console.error(`  ${s.name} failed: ${(e as Error).message}`);
       continue;
     }
-    for (const x of t) console.error(`  ${x.kind}: HAProxy ${ms(x.haproxyMs)} ms, plugin ${ms(x.pluginMs)} ms, BGP ${ms(x.bgpMs)} ms, total ${ms(x.totalMs)} ms, lost ${x.lost ?? '–'}`);
-    for (const kind of ['failover', 'failback']) rows.push({ setting: s, kind, t: t.filter((x) => x.kind === kind) });
+    for (const x of t) {
+      console.error(
+        `  ${x.fault} ${x.kind}: first line ${ms(x.firstLineMs)} ms, HAProxy ${ms(x.haproxyMs)} ms, plugin ${ms(x.pluginMs)} ms, BGP ${ms(x.bgpMs)} ms, total ${ms(x.totalMs)} ms, lost ${x.lost ?? '–'}, slow ${x.slow ?? '–'}`,
+      );
+    }
+    for (const fault of FAULTS) for (const kind of ['failover', 'failback']) rows.push({ setting: s, fault, kind, t: t.filter((x) => x.fault === fault && x.kind === kind) });
   }
-  const header = ['setting', 'HAProxy inter/fall/rise', 'plugin interval/fall/rise', 'transition', 'HAProxy detection ms', 'plugin decision ms', 'BGP to hub ms', 'total ms', 'requests lost'];
+  const header = ['setting', 'plugin interval/fall/rise', 'events', 'bridge', 'fault', 'transition', "HAProxy's first line ms", 'HAProxy detection ms', 'plugin decision ms', 'BGP to hub ms', 'total ms', 'requests lost', `slow (> ${SLOW_MS} ms)`];
   const lines = rows.map((r) => [
     r.setting.name,
-    `${r.setting.haproxy.inter}/${r.setting.haproxy.fall}/${r.setting.haproxy.rise}`,
     `${r.setting.plugin.intervalMs}/${r.setting.plugin.fall}/${r.setting.plugin.rise}`,
+    r.setting.events ? 'yes' : 'no',
+    r.setting.bridge ? 'yes' : 'no',
+    r.fault,
     r.kind,
+    ms(median(r.t.map((x) => x.firstLineMs))),
     ms(median(r.t.map((x) => x.haproxyMs))),
     ms(median(r.t.map((x) => x.pluginMs))),
     ms(median(r.t.map((x) => x.bgpMs))),
-    `${ms(median(r.t.map((x) => x.totalMs)))} (${ms(Math.min(...r.t.map((x) => x.totalMs ?? Infinity)))}–${ms(Math.max(...r.t.map((x) => x.totalMs ?? -Infinity)))})`,
-    ms(median(r.t.map((x) => x.lost))),
+    spread(r.t.map((x) => x.totalMs)),
+    spread(r.t.map((x) => x.lost)),
+    spread(r.t.map((x) => x.slow)),
   ]);
-  console.log(`Failover benchmark: medians of ${repeat} cycles per setting (total: median (min–max)); the client sends one GET every 20 ms.`);
+  console.log(
+    `Failover benchmark: ${repeat} cycles per setting and fault; medians, and median (min–max) for the total and the client's requests. HAProxy checks inter ${GENERATED_CHECKS.inter} fall ${GENERATED_CHECKS.fall} rise ${GENERATED_CHECKS.rise} throughout; the client sends one GET every 20 ms and gives each up after ${CLIENT_TIMEOUT_MS} ms. ${Math.round((Date.now() - started) / 1000)} s.`,
+  );
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map(() => '---').join('|')}|`);
   for (const l of lines) console.log(`| ${l.join(' | ')} |`);
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify(rows, null, 2));
-  return rows.length > 0 && rows.every((r) => r.t.every((x) => x.tHub !== undefined)) ? 0 : 1;
+  return rows.length > 0 && rows.every((r) => r.t.length > 0 && r.t.every((x) => x.tHub !== undefined)) ? 0 : 1;
 }
 
 const sleep = (n: number): Promise<void> => new Promise((r) => setTimeout(r, n));

@@ -10,7 +10,7 @@ export interface ClientSample extends Sample {
 export class ClientRun {
   constructor(readonly proc: SupervisedProcess) {}
 
-  /** argv for the client agent: GET http://ADDR/ every periodMs for durationMs, each with timeoutMs. */
+  /** argv for the client agent: GET http://ADDR/ every periodMs for durationMs, each given up after timeoutMs in all. */
   static args(agent: string, addr: string, opts: { periodMs?: number; durationMs: number; timeoutMs?: number }): string[] {
     return [agent, addr, String(opts.periodMs ?? 20), String(opts.durationMs), String(opts.timeoutMs ?? 500)];
   }
@@ -42,8 +42,27 @@ export class ClientRun {
     return this.samples();
   }
 
+  /**
+   * Waits until every request started before `to` has its answer or its failure (the agent numbers
+   * requests in order, so those are all below the first one started at `to` or later); gives up after `maxWaitMs`.
+   */
+  async settled(to: number, maxWaitMs: number): Promise<void> {
+    const deadline = Date.now() + maxWaitMs;
+    while (Date.now() < deadline) {
+      const samples = this.samples();
+      const next = samples.find((s) => s.t >= to)?.seq;
+      if (next !== undefined && samples.filter((s) => s.seq < next).length === next - 1) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   lost(from = 0, to = Infinity): number {
     return this.samples().filter((s) => s.t >= from && s.t < to && !s.region).length;
+  }
+
+  /** Requests answered, but after more than `overMs`. */
+  slow(from: number, to: number, overMs: number): number {
+    return this.samples().filter((s) => s.t >= from && s.t < to && s.region && s.ms > overMs).length;
   }
 
   byRegion(from = 0, to = Infinity): Record<string, number> {

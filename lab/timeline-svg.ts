@@ -6,6 +6,8 @@ export interface Sample {
   t: number;
   region?: string;
   err?: string;
+  /** How long the answer took. */
+  ms?: number;
 }
 
 export interface TimelineEvent {
@@ -27,6 +29,8 @@ export interface TimelineInput {
   regions: Array<{ name: string; label: string; color: string }>;
   start?: number;
   end?: number;
+  /** With it, a lane for requests answered after more than this many ms. */
+  slowMs?: number;
 }
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -37,7 +41,12 @@ export function renderTimeline(inp: TimelineInput): string {
   const right = 20;
   const laneH = 34;
   const top = 62;
-  const lanes = [...inp.regions.map((r) => ({ key: r.name, label: `${r.label} answered`, color: r.color })), { key: '__lost', label: 'lost', color: '#d62728' }];
+  const lanes = [
+    ...inp.regions.map((r) => ({ key: r.name, label: `${r.label} answered`, color: r.color })),
+    ...(inp.slowMs === undefined ? [] : [{ key: '__slow', label: `slow (> ${inp.slowMs} ms)`, color: '#9467bd' }]),
+    { key: '__lost', label: 'lost', color: '#d62728' },
+  ];
+  const slowMs = inp.slowMs ?? Infinity;
   const hubY = top + lanes.length * laneH + 14;
   const axisY = hubY + laneH + 10;
   const eventsY = axisY + 34;
@@ -51,12 +60,15 @@ export function renderTimeline(inp: TimelineInput): string {
   out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
   out.push(`<text x="${left}" y="24" font-size="15" font-weight="bold">${esc(inp.title)}</text>`);
   const lost = inp.samples.filter((s) => !s.region).length;
-  out.push(`<text x="${W - right}" y="24" text-anchor="end">${inp.samples.length} requests, ${lost} lost</text>`);
+  const slow = inp.samples.filter((s) => s.region !== undefined && (s.ms ?? 0) > slowMs).length;
+  out.push(`<text x="${W - right}" y="24" text-anchor="end">${inp.samples.length} requests, ${inp.slowMs === undefined ? '' : `${slow} slow, `}${lost} lost</text>`);
   lanes.forEach((l, i) => {
     const y = top + i * laneH;
     out.push(`<rect x="${left}" y="${y}" width="${W - left - right}" height="${laneH - 6}" fill="#f4f4f4"/>`);
     out.push(`<text x="${left - 8}" y="${y + laneH / 2}" text-anchor="end">${esc(l.label)}</text>`);
-    const pts = inp.samples.filter((s) => (l.key === '__lost' ? !s.region : s.region === l.key));
+    const pts = inp.samples.filter((s) =>
+      l.key === '__lost' ? !s.region : l.key === '__slow' ? s.region !== undefined && (s.ms ?? 0) > slowMs : s.region === l.key,
+    );
     for (const s of pts) out.push(`<rect x="${x(s.t).toFixed(1)}" y="${y + 2}" width="1.6" height="${laneH - 10}" fill="${l.color}"/>`);
   });
   // Hub best path band.

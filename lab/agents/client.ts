@@ -1,7 +1,7 @@
 // The lab's client: GET http://SERVICE/ every PERIOD ms from inside the client namespace and print one
 // JSON line per request. It stops by itself after DURATION ms, or on SIGTERM (the lab's stop); if the lab dies,
 // the kernel kills it (setpriv --pdeathsig).
-// argv: <service-addr> <period-ms> <duration-ms> <timeout-ms>
+// argv: <service-addr> <period-ms> <duration-ms> <timeout-ms> (the whole request's deadline)
 import http from 'node:http';
 
 const [addr = '198.18.0.100', periodArg = '20', durationArg = '60000', timeoutArg = '500'] = process.argv.slice(2);
@@ -29,7 +29,7 @@ function once(): void {
     inflight--;
     process.stdout.write(`${JSON.stringify({ seq: n, t: start, ms: Date.now() - start, ...rec })}\n`);
   };
-  const req = http.get({ host: addr, port: 80, path: '/', agent: false, timeout, headers: { connection: 'close' } }, (res) => {
+  const req = http.get({ host: addr, port: 80, path: '/', agent: false, headers: { connection: 'close' } }, (res) => {
     let body = '';
     res.setEncoding('utf8');
     res.on('data', (c: string) => (body += c));
@@ -38,9 +38,12 @@ function once(): void {
     );
     res.on('error', (e) => finish({ err: e.message }));
   });
-  req.on('timeout', () => {
-    req.destroy(new Error('timeout'));
-  });
+  // A deadline for the whole request, as a user's patience is: connect, wait and read alike.
+  const deadline = setTimeout(() => {
+    finish({ err: 'timeout' });
+    req.destroy();
+  }, timeout);
+  req.on('close', () => clearTimeout(deadline));
   req.on('error', (e: NodeJS.ErrnoException) => finish({ err: e.code ?? e.message }));
 }
 
