@@ -1,7 +1,9 @@
 // One region's NVA: HAProxy in front of two backend web servers, ExaBGP running the bundled plugin.
 // Everything runs inside the region's namespace; the service address 198.18.0.100 is on its loopback.
 import { existsSync, readFileSync } from 'node:fs';
-import { type Lab as DaemonLab, type SpawnOptions, type SupervisedProcess } from './daemons/index.js';
+import { connect } from 'node:net';
+import { pidOfShowInfo } from '../src/haproxy/parse-haproxy-event.js';
+import { waitFor, type Lab as DaemonLab, type SpawnOptions, type SupervisedProcess } from './daemons/index.js';
 import { pidAlive, run } from './exec.js';
 import type { RegionNet } from './netns.js';
 
@@ -131,6 +133,42 @@ export class Nva {
     await haproxy.waitFor('the stats socket and port 80', async () => existsSync(this.files.statsSocket) && this.portListening(80));
   }
 
+  /**
+   * Reloads HAProxy as `systemctl reload` does without a master process: a new HAProxy with the
+   * current haproxy.cfg and `-sf <old pid>`, which takes over the listeners and tells the old one to
+   * finish. Resolves once the new process answers on the stats socket. The old one lives on while a
+   * client holds a connection to it (a `show events -w` stream does): `oldExited` resolves once it
+   * is gone and rejects if it is still there after `oldExitTimeoutMs`.
+   */
+  async reloadHaproxy(oldExitTimeoutMs = 10_000): Promise<{ oldPid: number; newPid: number; oldExited: Promise<void> }> {
+    const old = this.haproxy;
+    if (!old?.running()) throw new Error(`${this.ns}: no HAProxy running to reload`);
+    const check = await run('ip', ['netns', 'exec', this.ns, 'haproxy', '-c', '-q', '-f', this.files.haproxyCfg]);
+    if (check.code !== 0) throw new Error(`haproxy -c failed for ${this.net.region}: ${check.stdout}${check.stderr}`);
+    const haproxy = await this.spawn({ name: 'haproxy', command: 'haproxy', args: ['-db', '-f', this.files.haproxyCfg, '-sf', String(old.pid)] });
+    this.haproxy = haproxy;
+    await haproxy.waitFor('the stats socket to answer from the new process', async () => (await this.haproxyPid()) === haproxy.pid);
+    const oldExited = waitFor(`${this.ns}: the old HAProxy (pid ${old.pid}) to exit after the reload (a client holding a connection keeps it alive)`, () => !old.running(), {
+      timeoutMs: oldExitTimeoutMs,
+      intervalMs: 20,
+    }).then(() => undefined);
+    return { oldPid: old.pid, newPid: haproxy.pid, oldExited };
+  }
+
+  /** The pid of the HAProxy process that answers on the stats socket now (`show info`). */
+  async haproxyPid(): Promise<number | undefined> {
+    return pidOfShowInfo(await askStatsSocket(this.files.statsSocket, 'show info'));
+  }
+
+  /** The plugin's `GET /metrics`, fetched inside this namespace from its config's `metrics.listen`. */
+  async pluginMetrics(): Promise<string> {
+    const listen = (JSON.parse(readFileSync(this.files.pluginConf, 'utf8')) as { metrics?: { listen?: string } }).metrics?.listen;
+    if (!listen) throw new Error(`${this.files.pluginConf} sets no metrics.listen`);
+    const r = await run('ip', ['netns', 'exec', this.ns, 'curl', '-sS', '--fail', '--max-time', '2', `http://${listen}/metrics`]);
+    if (r.code !== 0) throw new Error(`${this.ns}: GET http://${listen}/metrics failed: ${r.stderr.trim()}`);
+    return r.stdout;
+  }
+
   async killHaproxy(): Promise<void> {
     if (this.haproxy?.running()) this.haproxy.signal('SIGKILL');
     await this.haproxy?.stop();
@@ -189,4 +227,19 @@ export function childrenOf(pid: number): number[] {
     /* gone */
   }
   return res.filter((p) => pidAlive(p));
+}
+
+/** One command on HAProxy's CLI socket, on a short connection: HAProxy answers and closes. */
+function askStatsSocket(path: string, command: string, timeoutMs = 2000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const socket = connect(path, () => socket.write(`${command}\n`));
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`${path}: no answer to "${command}" within ${timeoutMs} ms`)));
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (answer += chunk));
+    socket.once('error', reject);
+    socket.once('close', (hadError) => {
+      if (!hadError) resolve(answer);
+    });
+  });
 }

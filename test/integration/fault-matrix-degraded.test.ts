@@ -16,11 +16,10 @@ const WITHDRAW_AFTER_MS = 3000;
 describeWithNamespaces('fault matrix 10: a degraded region (onDown with a longer AS path)', () => {
   let lab: Lab;
   beforeAll(async () => {
+    // The plugin at generate's defaults (events, intervalMs 1000, rise 1, fall 1, onStatsError hold), HAProxy checking
+    // every 200 ms, as in fault-matrix.test.ts.
     lab = await Lab.start({
       repoRoot: REPO,
-      intervalMs: 200,
-      rise: 2,
-      fall: 2,
       haproxy: { inter: 200, fall: 2, rise: 2 },
       patchTopology: (t) => {
         const svc = t.services[0] as Record<string, unknown>;
