@@ -213,7 +213,7 @@ describeWithNamespaces('fault matrix (real daemons in network namespaces)', () =
       const tDown = await downAt;
       // HAProxy's own detection: fall checks, one inter apart, plus up to one inter before the first.
       expect(tDown - tKill).toBeLessThanOrEqual(H.inter * (H.fall + 1) + 600);
-      // The event makes it tens of ms (rows 2 prove that); this bound holds even for the safety poll alone.
+      // HAProxy's DOWN event makes it tens of ms (the restart case in 2. proves it); this bound holds for the safety poll alone.
       expect(tGone - tDown).toBeLessThanOrEqual(P.intervalMs + 1000);
       expect(lab.watcher.current()?.best).toBe(WE);
       expect(await hubKernelRoute(lab.topo)).toBe('198.18.1.6');
