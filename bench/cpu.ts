@@ -42,6 +42,7 @@ const pluginSettings: readonly PluginSetting[] = [
   // events, because a re-established stream polls once to catch up (see the note column).
   { label: 'plugin, idle', services: BACKENDS, events: false, intervalMs: 3_600_000 },
   { label: "plugin, generate's defaults", services: 1, events: true, intervalMs: 1000 },
+  { label: 'plugin, events, longer interval', services: 1, events: true, intervalMs: 5000 },
 ];
 
 const lab = openLab('cpu');
@@ -169,7 +170,7 @@ try {
   console.log(`HAProxy: ${BACKENDS} backends × ${SERVERS_PER_BACKEND} servers checked every 1 s, one frontend each; plugin polls counted as show stat connections at a relay in front of its socket`);
   for (const r of [header, ...cells]) console.log(r.map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
 
-  console.log("show events: the plugin's (re)subscriptions in the window. HAProxy ends an idle show events -w after its stats timeout (10 s unless set), and each new subscription polls once");
+  console.log("show events: the plugin's (re)subscriptions in the window. HAProxy ends an idle show events -w after its stats timeout (30 s, as generated), and each new subscription polls once");
   const defaults = pluginRows[0];
   const idle = pluginRows.find((row) => row.side === 'plugin, idle');
   if (defaults !== undefined && idle !== undefined && defaults.polls > 0 && idle.polls === 0) {
@@ -209,6 +210,8 @@ function haproxyConfig(appPorts: readonly number[]): string {
   return [
     'global',
     '    stats socket {{dir}}/operator.sock mode 600 level operator',
+    // As generate writes it: HAProxy ends a quiet show events -w after this, and the plugin re-opens it.
+    '    stats timeout 30s',
     `    log ring@${ring} local0 notice`,
     '',
     `ring ${ring}`,

@@ -293,13 +293,8 @@ export function runPlugin({ loadConfig, log, stateFile, io = processIo(), observ
       else pollAgain = true;
       // Polls start intervalMs apart, however long each took: a slow source does not stretch the cadence.
       const wait = pollAgain ? 0 : Math.max(0, config.intervalMs - (performance.now() - started));
-      const periodic = !pollAgain;
       pollAgain = false;
-      pollTimer = setTimeout(() => {
-        // The safety-net poll also checks that the event stream follows the process HAProxy runs now.
-        if (periodic) events?.checkProcess();
-        void poll();
-      }, wait);
+      pollTimer = setTimeout(() => void poll(), wait);
     }
 
     function decide(current: Config, result: PollResult, eventAt?: number): void {

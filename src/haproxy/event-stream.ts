@@ -25,11 +25,6 @@ export interface EventStreamHandlers {
 
 export interface EventStream {
   readonly ring: string;
-  /**
-   * Asks which process answers the stats socket now, and moves to it when the stream follows an
-   * older one: after `haproxy -sf` the old process lives as long as our connection does, silent.
-   */
-  checkProcess(): void;
   close(): void;
 }
 
@@ -92,6 +87,7 @@ export function openEventStream(settings: EventStreamSettings, handlers: EventSt
         establish();
         const event = parseHaproxyEvent(line);
         if (event.pid !== undefined) followedPid = event.pid;
+        if (event.stopping) checkProcess();
         handlers.event(event, receivedAt);
       }
     });
@@ -171,24 +167,31 @@ export function openEventStream(settings: EventStreamSettings, handlers: EventSt
     }
   }
 
+  /**
+   * Asks which process answers the stats socket now, and moves to it when the stream follows an
+   * older one: after a reload the old process lives as long as our connection does, silent. (Should
+   * its "stopped" lines be lost, HAProxy's CLI idle timeout still ends the connection, and the
+   * stream re-opens on the new process.)
+   */
+  function checkProcess(): void {
+    if (!established || checking || closed) return;
+    checking = true;
+    ask(address, 'show info', timeoutMs)
+      .then((answer) => {
+        const pid = pidOfShowInfo(answer);
+        if (closed || !established || pid === undefined || pid === followedPid) return;
+        log({ level: 'info', event: 'eventsReloaded', message: `HAProxy was reloaded (pid ${followedPid ?? 'unknown'} → ${pid}): following the new process and letting go of the old one` });
+        drop();
+        retries = 0;
+        void subscribe();
+      })
+      // A socket that does not answer is the poll's to report; the stream stays as it is.
+      .catch(() => undefined)
+      .finally(() => (checking = false));
+  }
+
   return {
     ring,
-    checkProcess() {
-      if (!established || checking || closed) return;
-      checking = true;
-      ask(address, 'show info', timeoutMs)
-        .then((answer) => {
-          const pid = pidOfShowInfo(answer);
-          if (closed || !established || pid === undefined || pid === followedPid) return;
-          log({ level: 'info', event: 'eventsReloaded', message: `HAProxy was reloaded (pid ${followedPid ?? 'unknown'} → ${pid}): following the new process and letting go of the old one` });
-          drop();
-          retries = 0;
-          void subscribe();
-        })
-        // A socket that does not answer is the poll's to report; the stream stays as it is.
-        .catch(() => undefined)
-        .finally(() => (checking = false));
-    },
     close() {
       closed = true;
       clearTimeout(retryTimer);

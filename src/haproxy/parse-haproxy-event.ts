@@ -8,6 +8,11 @@ export interface HaproxyEvent {
   pid: number | undefined;
   /** The backend whose servers changed state; undefined for a line about anything else. */
   backend: string | undefined;
+  /**
+   * The process is stopping its proxies ("Proxy X stopped"), as an old process does the moment a
+   * reload (`-sf`, or the master's SIGUSR2) hands over to a new one.
+   */
+  stopping: boolean;
 }
 
 // `<129>Dec  2 03:53:58 localhost haproxy[13509]: ` (the host and program are HAProxy's defaults, kept general).
@@ -15,6 +20,7 @@ const header = /^<\d+>.*?\[(\d+)\]: (.*)$/;
 const serverChange =
   /^(?:Backup )?Server ([^/\s]+)\/\S+ (?:is UP|is DOWN|is going DOWN for maintenance|was DOWN and now enters maintenance|enters maintenance|enters drain state)/;
 const backendDown = /^backend (\S+) has no server available!/;
+const proxyStopped = /^Proxy \S+ stopped/;
 
 /** Classifies one line of the stream. Never throws: anything unrecognised is an event about nothing we watch. */
 export function parseHaproxyEvent(line: string): HaproxyEvent {
@@ -22,7 +28,7 @@ export function parseHaproxyEvent(line: string): HaproxyEvent {
   const pid = match ? Number(match[1]) : undefined;
   const text = match?.[2] ?? line;
   const backend = serverChange.exec(text)?.[1] ?? backendDown.exec(text)?.[1];
-  return { pid, backend };
+  return { pid, backend, stopping: proxyStopped.test(text) };
 }
 
 /**

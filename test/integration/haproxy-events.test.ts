@@ -138,10 +138,10 @@ describe("HAProxy's event stream", () => {
   it.each([
     { how: 'with -sf', masterWorker: false },
     { how: "by the master's SIGUSR2 (Debian's -Ws)", masterWorker: true },
-  ])('moves to the new process after a reload $how within one interval, so the old one exits, and follows the new one', async ({ masterWorker }) => {
+  ])('moves to the new process after a reload $how on the old one\'s "Proxy … stopped" lines, long before the 60 s poll, so the old one exits, and follows the new one', async ({ masterWorker }) => {
     const h = await startCheckedHaproxy(haproxyConfig, masterWorker);
     const metricsPort = await freePort();
-    const p = startPlugin(join(h.dir, 'operator.sock'), { intervalMs: 2000, metricsPort });
+    const p = startPlugin(join(h.dir, 'operator.sock'), { intervalMs: 60_000, metricsPort });
     await p.waitForLine(/^announce/);
     await p.waitForStderr(new RegExp(`following HAProxy's event stream .*HAProxy pid ${h.pid}\\)`));
 

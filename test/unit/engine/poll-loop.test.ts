@@ -44,7 +44,6 @@ interface LoopOptions {
 interface FakeEventStream {
   settings: EventStreamSettings;
   handlers: EventStreamHandlers;
-  checks: number;
   closed: boolean;
 }
 
@@ -78,9 +77,9 @@ function startLoop(service: Record<string, unknown> = {}, top: Record<string, un
   };
   const streams: FakeEventStream[] = [];
   const openEvents: PluginIo['openEvents'] = (settings, handlers) => {
-    const stream: FakeEventStream = { settings, handlers, checks: 0, closed: false };
+    const stream: FakeEventStream = { settings, handlers, closed: false };
     streams.push(stream);
-    return { ring: settings.ring, checkProcess: () => void stream.checks++, close: () => void (stream.closed = true) };
+    return { ring: settings.ring, close: () => void (stream.closed = true) };
   };
   const loadConfig = options.loadConfig ?? (() => config);
   const observer: PluginObserver = {
@@ -104,7 +103,7 @@ function startLoop(service: Record<string, unknown> = {}, top: Record<string, un
   const say = (...lines: string[]) => input.write(lines.map((l) => `${l}\n`).join(''));
   const messages = () => events.map((e) => e.message);
   /** HAProxy's event line about `backend`, as the event stream hands it over. */
-  const haproxyEvent = (backend: string | undefined, stream = streams.at(-1)) => stream?.handlers.event({ pid: 4242, backend }, performance.now());
+  const haproxyEvent = (backend: string | undefined, stream = streams.at(-1)) => stream?.handlers.event({ pid: 4242, backend, stopping: false }, performance.now());
   return { input, signals, written, lines: () => written.map((w) => w.line), fetchedAt, events, messages, stats, exit, say, streams, haproxyEvent };
 }
 
@@ -437,14 +436,21 @@ describe('runPlugin following HAProxy\'s event stream', () => {
     loop.signals.emit('SIGTERM');
   });
 
-  it('keeps the periodic poll as the safety net, and has it check which HAProxy process the stream follows', async () => {
+  it('keeps the periodic poll as the safety net', async () => {
     const loop = startLoop({}, { ...eventful, intervalMs: 1000 });
     await advance(3000);
     expect(loop.fetchedAt).toEqual([0, 1000, 2000, 3000]);
-    expect(loop.streams[0]?.checks).toBe(3);
-    loop.haproxyEvent('be_app');
+    loop.signals.emit('SIGTERM');
+  });
+
+  it('polls once when the stream is (re)established: what changed while none was open is not in it', async () => {
+    const loop = startLoop({}, { ...eventful, intervalMs: 60_000 });
     await advance(0);
-    expect(loop.streams[0]?.checks).toBe(3);
+    loop.streams[0]?.handlers.connected(true);
+    await advance(0);
+    loop.streams[0]?.handlers.connected(false);
+    await advance(0);
+    expect(loop.fetchedAt).toEqual([0, 0]);
     loop.signals.emit('SIGTERM');
   });
 

@@ -25,10 +25,12 @@ describe('parseHaproxyEvent on lines captured from HAProxy 2.6', () => {
     ['Backup Server be_app/b1 is UP/READY (leaving forced maintenance)', 11537, 'be_app'],
     ['Server be_app/s1 enters drain state', 11537, 'be_app'],
     ['Server be_app/s1 is UP (leaving forced drain)', 11537, 'be_app'],
-    ['Proxy be_app stopped', 11537, undefined],
-    ['Proxy <HTTPCLIENT> stopped', 11537, undefined],
   ])('"%s" comes from pid %i and is about backend %s', (text, pid, backend) => {
-    expect(parseHaproxyEvent(lineContaining(text))).toEqual({ pid, backend });
+    expect(parseHaproxyEvent(lineContaining(text))).toEqual({ pid, backend, stopping: false });
+  });
+
+  it.each(['Proxy be_app stopped', 'Proxy <HTTPCLIENT> stopped'])('"%s" says the process is stopping, as an old one does at a reload', (text) => {
+    expect(parseHaproxyEvent(lineContaining(text))).toEqual({ pid: 11537, backend: undefined, stopping: true });
   });
 
   it('recognises every captured line that reports a server or backend state change', () => {
@@ -37,11 +39,11 @@ describe('parseHaproxyEvent on lines captured from HAProxy 2.6', () => {
   });
 
   it.each([
-    ['a line without the rfc3164 header', 'Server be_x/s1 is DOWN, reason: Layer4 timeout', { pid: undefined, backend: 'be_x' }],
-    ['a traffic log line', '<134>Dec  2 03:53:58 localhost haproxy[7]: 127.0.0.1:5000 [02/Dec/2026:03:53:58.001] fe be_app/s1 0/0/0/1/1 200', { pid: 7, backend: undefined }],
-    ['a server line about something else', '<133>Dec  2 03:53:58 localhost haproxy[7]: Server be_app/s1 changed its IP from 10.0.0.1 to 10.0.0.2', { pid: 7, backend: undefined }],
-    ['an empty line', '', { pid: undefined, backend: undefined }],
-    ['garbage', '<<<[[[]]]: Server /', { pid: undefined, backend: undefined }],
+    ['a line without the rfc3164 header', 'Server be_x/s1 is DOWN, reason: Layer4 timeout', { pid: undefined, backend: 'be_x', stopping: false }],
+    ['a traffic log line', '<134>Dec  2 03:53:58 localhost haproxy[7]: 127.0.0.1:5000 [02/Dec/2026:03:53:58.001] fe be_app/s1 0/0/0/1/1 200', { pid: 7, backend: undefined, stopping: false }],
+    ['a server line about something else', '<133>Dec  2 03:53:58 localhost haproxy[7]: Server be_app/s1 changed its IP from 10.0.0.1 to 10.0.0.2', { pid: 7, backend: undefined, stopping: false }],
+    ['an empty line', '', { pid: undefined, backend: undefined, stopping: false }],
+    ['garbage', '<<<[[[]]]: Server /', { pid: undefined, backend: undefined, stopping: false }],
   ])('%s is classified without throwing', (_what, line, expected) => {
     expect(parseHaproxyEvent(line)).toEqual(expected);
   });
