@@ -1,7 +1,7 @@
 // One region's NVA: HAProxy in front of two backend web servers, ExaBGP running the bundled plugin.
 // Everything runs inside the region's namespace; the service address 198.18.0.100 is on its loopback.
 import { existsSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { askHaproxy } from '../src/haproxy/ask-haproxy.js';
 import { pidOfShowInfo } from '../src/haproxy/parse-haproxy-event.js';
 import { waitFor, type Lab as DaemonLab, type SpawnOptions, type SupervisedProcess } from './daemons/index.js';
 import { pidAlive, run } from './exec.js';
@@ -157,14 +157,15 @@ export class Nva {
 
   /** The pid of the HAProxy process that answers on the stats socket now (`show info`). */
   async haproxyPid(): Promise<number | undefined> {
-    return pidOfShowInfo(await askStatsSocket(this.files.statsSocket, 'show info'));
+    return pidOfShowInfo(await askHaproxy({ path: this.files.statsSocket }, 'show info', { timeoutMs: 2000 }));
   }
 
   /** The plugin's `GET /metrics`, fetched inside this namespace from its config's `metrics.listen`. */
   async pluginMetrics(): Promise<string> {
     const listen = (JSON.parse(readFileSync(this.files.pluginConf, 'utf8')) as { metrics?: { listen?: string } }).metrics?.listen;
     if (!listen) throw new Error(`${this.files.pluginConf} sets no metrics.listen`);
-    const r = await run('ip', ['netns', 'exec', this.ns, 'curl', '-sS', '--fail', '--max-time', '2', `http://${listen}/metrics`]);
+    const fetchMetrics = `fetch('http://${listen}/metrics', { signal: AbortSignal.timeout(2000) }).then(async (r) => { if (!r.ok) throw new Error('HTTP ' + r.status); process.stdout.write(await r.text()); })`;
+    const r = await run('ip', ['netns', 'exec', this.ns, process.execPath, '-e', fetchMetrics]);
     if (r.code !== 0) throw new Error(`${this.ns}: GET http://${listen}/metrics failed: ${r.stderr.trim()}`);
     return r.stdout;
   }
@@ -227,19 +228,4 @@ export function childrenOf(pid: number): number[] {
     /* gone */
   }
   return res.filter((p) => pidAlive(p));
-}
-
-/** One command on HAProxy's CLI socket, on a short connection: HAProxy answers and closes. */
-function askStatsSocket(path: string, command: string, timeoutMs = 2000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let answer = '';
-    const socket = connect(path, () => socket.write(`${command}\n`));
-    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`${path}: no answer to "${command}" within ${timeoutMs} ms`)));
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => (answer += chunk));
-    socket.once('error', reject);
-    socket.once('close', (hadError) => {
-      if (!hadError) resolve(answer);
-    });
-  });
 }

@@ -2,6 +2,7 @@ import { connect, type NetConnectOpts, type Socket } from 'node:net';
 import { errorMessage } from '../errors.js';
 import { createLineSplitter } from '../exabgp/line-splitter.js';
 import type { Logger } from '../log/logger.js';
+import { askHaproxy } from './ask-haproxy.js';
 import { describeEventsRefusal, parseHaproxyEvent, pidOfShowInfo, type HaproxyEvent } from './parse-haproxy-event.js';
 
 export interface EventStreamSettings {
@@ -33,7 +34,7 @@ const acceptedAfterMs = 250;
 /** Retries after 250 ms, doubling, at most every 5 s. */
 const firstRetryMs = 250;
 const maxRetryMs = 5000;
-/** `show info` is about 2 KB; a refusal one line. More is not HAProxy. */
+/** A refusal is one line; more before any event is not HAProxy's answer. */
 const maxAnswerBytes = 64 * 1024;
 const maxLineLength = 64 * 1024;
 
@@ -65,7 +66,7 @@ export function openEventStream(settings: EventStreamSettings, handlers: EventSt
   async function subscribe(): Promise<void> {
     let pid: number | undefined;
     try {
-      pid = pidOfShowInfo(await ask(address, 'show info', timeoutMs));
+      pid = pidOfShowInfo(await askHaproxy(address, 'show info', { timeoutMs }));
     } catch (error) {
       lost();
       failed(`cannot reach HAProxy (${errorMessage(error)}): is it running, and is stats.source its stats socket?`);
@@ -176,7 +177,7 @@ export function openEventStream(settings: EventStreamSettings, handlers: EventSt
   function checkProcess(): void {
     if (!established || checking || closed) return;
     checking = true;
-    ask(address, 'show info', timeoutMs)
+    askHaproxy(address, 'show info', { timeoutMs })
       .then((answer) => {
         const pid = pidOfShowInfo(answer);
         if (closed || !established || pid === undefined || pid === followedPid) return;
@@ -206,26 +207,3 @@ function socketAddress(source: string): NetConnectOpts {
   return { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port) };
 }
 
-/** One CLI command on a short connection: HAProxy answers and closes. */
-function ask(address: NetConnectOpts, command: string, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let answer = '';
-    const socket = connect(address, () => socket.write(`${command}\n`));
-    const fail = (reason: string): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(new Error(reason));
-    };
-    const timer = setTimeout(() => fail(`no answer to "${command}" within ${timeoutMs} ms`), timeoutMs);
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      answer += chunk;
-      if (answer.length > maxAnswerBytes) fail(`answer to "${command}" larger than ${maxAnswerBytes} bytes`);
-    });
-    socket.once('end', () => {
-      clearTimeout(timer);
-      resolve(answer);
-    });
-    socket.on('error', (error: NodeJS.ErrnoException) => fail(error.syscall && error.code ? `${error.syscall} ${error.code}` : error.message));
-  });
-}

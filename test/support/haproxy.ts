@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { askHaproxy } from '../../src/haproxy/ask-haproxy.js';
 import { pidOfShowInfo } from '../../src/haproxy/parse-haproxy-event.js';
 import type { StatsSnapshot } from '../../src/haproxy/parse-stats-csv.js';
 import { readSnapshot } from '../../src/haproxy/read-snapshot.js';
@@ -208,14 +209,5 @@ async function waitForSocket(path: string, isRunning: () => boolean, stderr: () 
 }
 
 function cliCommand(path: string, line: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let reply = '';
-    const socket = connect(path, () => socket.write(`${line}\n`));
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => (reply += chunk));
-    socket.once('error', reject);
-    socket.once('close', (hadError) => {
-      if (!hadError) resolve(reply);
-    });
-  });
+  return askHaproxy({ path }, line, { timeoutMs: 5000, maxAnswerBytes: 16 * 1024 * 1024 });
 }
