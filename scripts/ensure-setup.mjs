@@ -11,8 +11,9 @@ if (major < 20) {
   process.exit(1);
 }
 
-// shellcheck and cloud-init check the generated install.sh, azure.sh and cloud-init.yaml.
-const packages = ['haproxy', 'exabgp', 'bird2', 'socat', 'iproute2', 'shellcheck', 'cloud-init'];
+// shellcheck and cloud-init check the generated install.sh, azure.sh and cloud-init.yaml; nftables
+// makes the lab's blackhole fault; curl is what ExaBGP's healthcheck runs in bench:cpu.
+const packages = ['haproxy', 'exabgp', 'bird2', 'socat', 'iproute2', 'nftables', 'shellcheck', 'cloud-init', 'curl'];
 const installed = (name) => spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' }).stdout?.includes('install ok installed');
 const missing = packages.filter((name) => !installed(name));
 
