@@ -105,14 +105,22 @@ describe("HAProxy's event stream", () => {
     await p.waitForStderr(/HAProxy has no ring named "nosuch": add a "ring nosuch" section and "log ring@nosuch local0 notice"/);
   });
 
-  it("keeps following through HAProxy's CLI idle timeout: re-opens the quiet stream at once, warns of nothing, and still reacts in milliseconds", async () => {
-    const h = await startCheckedHaproxy(eventRingConfig(ring, 100, { statsTimeout: '1s' }));
+  it('re-opens at once a stream HAProxy ends (as its CLI idle timeout does to a quiet one), warns of nothing, and still reacts in milliseconds', async () => {
+    const h = await startCheckedHaproxy();
     const metricsPort = await freePort();
     const p = startPlugin(join(h.dir, 'operator.sock'), { intervalMs: 60_000, metricsPort, logLevel: 'debug' });
     await p.waitForLine(/^announce/);
-    await waitFor('HAProxy to close the idle stream twice, and the plugin to re-open it each time', () => (p.stderr().match(/likely its "stats timeout" on a quiet stream; resubscribed/g) ?? []).length >= 2, {
-      timeoutMs: 10_000,
-    });
+    await p.waitForStderr(/following HAProxy's event stream/);
+    const resumed = /likely its "stats timeout" on a quiet stream; resubscribed/g;
+    for (let ended = 1; ended <= 2; ended++) {
+      // HAProxy ends quiet streams after its "stats timeout", but not every time (seen on 2.6.12: some
+      // get no expiry), so the test ends the plugin's session itself: the operator socket is listener 2.
+      await waitFor("the plugin's stream on the operator socket", async () => {
+        const session = /^(0x[0-9a-f]+): proto=unix_stream src=unix:2 /m.exec(await h.command('show sess'))?.[1];
+        return session !== undefined && (await h.command(`shutdown session ${session}`)) !== undefined;
+      });
+      await waitFor(`the plugin to re-open the stream (${ended})`, () => (p.stderr().match(resumed) ?? []).length >= ended);
+    }
     expect(p.stderr()).not.toMatch(/event stream lost|no HAProxy event stream/);
     const metrics = readExposition(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text());
     expect(metrics.get('exabgp_anycast_events_connected')?.samples.map((s) => s.value)).toEqual([1]);

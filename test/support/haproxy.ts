@@ -22,12 +22,11 @@ export const httpDefaults: readonly string[] = [
 /**
  * HAProxy writing its own state changes to a log ring, with a stats socket at `level operator`
  * (and one at `level user` when asked), and two servers checked against HAProxy's own responder.
- * `statsTimeout` sets how long HAProxy keeps an idle CLI connection, a quiet event stream included.
  */
-export function eventRingConfig(ring: string, checkInterMs: number, { userSocket = false, statsTimeout = '' } = {}): string {
+export function eventRingConfig(ring: string, checkInterMs: number, { userSocket = false } = {}): string {
   return `global
     stats socket {{dir}}/operator.sock mode 600 level operator
-${userSocket ? '    stats socket {{dir}}/user.sock mode 600 level user\n' : ''}${statsTimeout ? `    stats timeout ${statsTimeout}\n` : ''}    log ring@${ring} local0 notice
+${userSocket ? '    stats socket {{dir}}/user.sock mode 600 level user\n' : ''}    log ring@${ring} local0 notice
 
 ring ${ring}
     format rfc3164
