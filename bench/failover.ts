@@ -5,12 +5,11 @@
 // Prints a table; not a test.
 //
 // Options: --repeat N (cycles per setting and fault, default 3), --only NAME (one setting), --json FILE (raw results).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cleanupAll } from '../lab/daemons/index.js';
 import { Lab, repoRootFrom } from '../lab/lab.js';
 import { HaproxyPoller } from '../lab/measure.js';
 import { namespacesUnavailable } from '../lab/netns.js';
-import type { Nva } from '../lab/nva.js';
 import { addSbinToPath } from '../lab/prereqs.js';
 import { FAULTS, measureTransition, SLOW_MS, waitAllUp, type Fault, type Transition } from '../lab/scenario.js';
 
@@ -56,24 +55,6 @@ const spread = (xs: Array<number | undefined>): string => {
   return v.length ? `${ms(median(v))} (${ms(Math.min(...v))}–${ms(Math.max(...v))})` : '–';
 };
 
-/**
- * Makes each NVA's plugin poll only: its generated config without stats.events, reloaded (SIGHUP). generate always
- * writes stats.events and the Lab has no hook between generate and start, so the bench edits the installed file.
- */
-async function dropEvents(nva: Nva): Promise<void> {
-  const config = JSON.parse(readFileSync(nva.files.pluginConf, 'utf8')) as { stats: Record<string, unknown> };
-  delete config.stats.events;
-  writeFileSync(nva.files.pluginConf, `${JSON.stringify(config, null, 2)}\n`);
-  const reloads = (): number => nva.pluginLog().split('\n').filter((l) => l.includes('config reloaded')).length;
-  const before = reloads();
-  nva.signalPlugin('SIGHUP');
-  const deadline = Date.now() + 5000;
-  while (reloads() === before) {
-    if (Date.now() > deadline) throw new Error(`${nva.ns}: the plugin did not reload its config without stats.events within 5 s`);
-    await sleep(50);
-  }
-}
-
 async function benchSetting(repoRoot: string, s: Setting): Promise<Transition[]> {
   const lab = await Lab.start({
     repoRoot,
@@ -83,9 +64,12 @@ async function benchSetting(repoRoot: string, s: Setting): Promise<Transition[]>
     patchTopology: (t) => {
       t.bridge = s.bridge;
     },
+    // generate always writes stats.events: without it the plugin only polls.
+    patchPluginConfig: (config) => {
+      if (!s.events) delete (config.stats as Record<string, unknown>).events;
+    },
   });
   try {
-    if (!s.events) for (const nva of lab.nvas) await dropEvents(nva);
     // The lab's own ring subscriber dates HAProxy's changes, whether the plugin follows the ring or not.
     const poller = new HaproxyPoller(lab.primary.files.statsSocket, 'be_app', 10, 'exabgp-anycast');
     poller.start();

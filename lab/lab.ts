@@ -41,6 +41,8 @@ export interface LabOptions {
   haproxy?: { inter?: number; fall?: number; rise?: number };
   /** Further changes to the topology before `generate` runs (tests: onDown, stats source…). */
   patchTopology?: (t: TopologyInput) => void;
+  /** Changes to each installed plugin config before ExaBGP starts: what generate always writes (stats.events). */
+  patchPluginConfig?: (config: Record<string, unknown>) => void;
   /** How often the hub watcher polls BIRD (ms); default 40. */
   watchEveryMs?: number;
   log?: (msg: string) => void;
@@ -222,10 +224,17 @@ export class Lab {
       await this.putServiceAddressesOnLo(net.ns, nvaRoot);
       const inNva = (path: string) => (path.startsWith(`${NVA_ETC}/`) ? join(etc, path.slice(NVA_ETC.length + 1)) : path);
       const sock = t.stats.source.startsWith('unix:') ? t.stats.source.slice('unix:'.length) : '';
+      const pluginConf = inNva(t.pluginConfigPath ?? '/etc/exabgp-anycast/exabgp-anycast.json');
+      const patchPluginConfig = this.opts.patchPluginConfig;
+      if (patchPluginConfig) {
+        const config = JSON.parse(readFileSync(pluginConf, 'utf8')) as Record<string, unknown>;
+        patchPluginConfig(config);
+        writeFileSync(pluginConf, `${JSON.stringify(config, null, 2)}\n`);
+      }
       res.set(net.region, {
         exabgpConf: inNva(`${NVA_ETC}/exabgp.conf`),
         haproxyCfg: join(nvaRoot, 'etc', 'haproxy', 'haproxy.cfg'),
-        pluginConf: inNva(t.pluginConfigPath ?? '/etc/exabgp-anycast/exabgp-anycast.json'),
+        pluginConf,
         statsSocket: inNva(sock),
       });
     }
