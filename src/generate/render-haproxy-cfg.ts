@@ -104,10 +104,12 @@ function backendSection(backend: string, { mode, check }: BackendSettings, topol
     `    mode ${mode}`,
     '    balance roundrobin',
     ...(mode === 'http' ? ['    option httpchk GET /'] : []),
-    // A request whose server fails is sent to another one; HTTP also retries a lost response.
+    // A request whose server fails is sent to another one; HTTP also retries one the server dropped.
+    // Not response-timeout: it would replay a slow request (a POST, too) after timeout server, and it
+    // lets a client's first request reuse an idle connection, which into a hung server waits that long.
     '    retries 3',
     '    option redispatch 1',
-    ...(mode === 'http' ? ['    retry-on conn-failure empty-response response-timeout'] : []),
+    ...(mode === 'http' ? ['    retry-on conn-failure empty-response'] : []),
     `    default-server inter ${check.interMs}ms fall ${check.fall} rise ${check.rise} observe layer4 error-limit 1 on-error mark-down`,
     ...(servers.length === 0
       ? [`    # No servers: list them in the topology under backendServers."${backend}" of region ${region.name} or NVA ${nva.name}.`]

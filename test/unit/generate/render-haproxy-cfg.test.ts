@@ -60,7 +60,7 @@ describe('renderHaproxyCfg', () => {
         '    option httpchk GET /',
         '    retries 3',
         '    option redispatch 1',
-        '    retry-on conn-failure empty-response response-timeout',
+        '    retry-on conn-failure empty-response',
         '    default-server inter 1000ms fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down',
         '    server backend01 172.16.156.69:80 check',
         '    # The bridge: used only while no server above is up, the first one up in this order.',
