@@ -34,6 +34,11 @@ const acceptedAfterMs = 250;
 /** Retries after 250 ms, doubling, at most every 5 s. */
 const firstRetryMs = 250;
 const maxRetryMs = 5000;
+/**
+ * A reload is noticed from the old process's "Proxy … stopped" lines; asking `show info` this often
+ * as well catches one whose lines were lost, so that no old process is held alive for long.
+ */
+const processCheckMs = 30_000;
 /** A refusal is one line; more before any event is not HAProxy's answer. */
 const maxAnswerBytes = 64 * 1024;
 const maxLineLength = 64 * 1024;
@@ -59,6 +64,7 @@ export function openEventStream(settings: EventStreamSettings, handlers: EventSt
   let closed = false;
   let retries = 0;
   let retryTimer: NodeJS.Timeout | undefined;
+  const processCheckTimer = setInterval(checkProcess, processCheckMs).unref();
   let lastFailure: string | undefined;
 
   void subscribe();
@@ -170,9 +176,7 @@ export function openEventStream(settings: EventStreamSettings, handlers: EventSt
 
   /**
    * Asks which process answers the stats socket now, and moves to it when the stream follows an
-   * older one: after a reload the old process lives as long as our connection does, silent. (Should
-   * its "stopped" lines be lost, HAProxy's CLI idle timeout still ends the connection, and the
-   * stream re-opens on the new process.)
+   * older one: after a reload the old process lives as long as our connection does, silent.
    */
   function checkProcess(): void {
     if (!established || checking || closed) return;
@@ -196,6 +200,7 @@ export function openEventStream(settings: EventStreamSettings, handlers: EventSt
     close() {
       closed = true;
       clearTimeout(retryTimer);
+      clearInterval(processCheckTimer);
       drop();
     },
   };

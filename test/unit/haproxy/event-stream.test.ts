@@ -1,6 +1,6 @@
-// The event-stream adapter's retries, on a fake clock, against a stand-in stats socket (a unix
-// socket in a temp dir) that answers like HAProxy at `level user`: `show info` works, `show
-// events` is refused.
+// The event-stream adapter on a fake clock, against a stand-in stats socket (a unix socket in a
+// temp dir) that answers like HAProxy: `show info` with a Pid, and `show events` refused (as at
+// `level user`) or accepted and held open.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,17 +18,27 @@ let server: Server;
 let stream: EventStream | undefined;
 /** When (on the fake clock) each `show events` arrived. */
 let subscriptions: number[];
+/** How the stand-in answers: `show events` refused (level user) or accepted and held open. */
+let eventsAnswer: 'refuse' | 'stream';
+/** The process the stand-in says answers the socket. */
+let pid: number;
+/** Subscriptions the plugin side closed. */
+let closedByClient: number;
 
 beforeEach(async () => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
   dir = mkdtempSync(join(tmpdir(), 'event-stream-'));
   subscriptions = [];
+  eventsAnswer = 'refuse';
+  pid = 4242;
+  closedByClient = 0;
   server = createServer((connection) => {
     connection.setEncoding('utf8');
     connection.once('data', (command: string) => {
-      if (command.startsWith('show info')) return connection.end('Name: HAProxy\nPid: 4242\n\n');
+      if (command.startsWith('show info')) return connection.end(`Name: HAProxy\nPid: ${pid}\n\n`);
       subscriptions.push(Date.now());
-      connection.end('Permission denied\n\n');
+      if (eventsAnswer === 'refuse') return connection.end('Permission denied\n\n');
+      connection.once('end', () => closedByClient++);
     });
   });
   await new Promise<void>((resolve) => server.listen(join(dir, 'user.sock'), resolve));
@@ -61,5 +71,27 @@ describe('openEventStream', () => {
     expect(logged.map((e) => e.event)).toEqual(['eventsUnavailable']);
     expect(logged[0]?.message).toContain('"Permission denied"');
     expect(connected).toEqual([]);
+  });
+
+  it('asks every 30 s which process answers, and moves to a new one whose reload it did not see', async () => {
+    eventsAnswer = 'stream';
+    const logged: LogEvent[] = [];
+    stream = openEventStream(
+      { source: `unix:${join(dir, 'user.sock')}`, ring: 'exabgp-anycast', timeoutMs: 1000 },
+      { event: () => undefined, connected: () => undefined },
+      (event) => logged.push(event),
+    );
+    await settle();
+    await vi.advanceTimersByTimeAsync(250);
+    expect(logged.map((e) => e.event)).toEqual(['eventsEstablished']);
+    pid = 4343; // reloaded, and its old process's "Proxy … stopped" lines never arrived
+    await vi.advanceTimersByTimeAsync(29_000);
+    await settle();
+    expect(subscriptions).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1000);
+    await settle();
+    expect(logged.map((e) => e.message)).toContain('HAProxy was reloaded (pid 4242 → 4343): following the new process and letting go of the old one');
+    expect(subscriptions).toHaveLength(2);
+    expect(closedByClient).toBe(1);
   });
 });
