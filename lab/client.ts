@@ -1,5 +1,5 @@
 // Runs the client agent in the client namespace and reads one sample per request from its output.
-import type { SupervisedProcess } from './daemons/index.js';
+import { waitFor, type SupervisedProcess } from './daemons/index.js';
 import type { Sample } from './timeline-svg.js';
 
 export interface ClientSample extends Sample {
@@ -44,16 +44,18 @@ export class ClientRun {
 
   /**
    * Waits until every request started before `to` has its answer or its failure (the agent numbers
-   * requests in order, so those are all below the first one started at `to` or later); gives up after `maxWaitMs`.
+   * requests in order, so those are all below the first one started at `to` or later); fails after `maxWaitMs`.
    */
   async settled(to: number, maxWaitMs: number): Promise<void> {
-    const deadline = Date.now() + maxWaitMs;
-    while (Date.now() < deadline) {
-      const samples = this.samples();
-      const next = samples.find((s) => s.t >= to)?.seq;
-      if (next !== undefined && samples.filter((s) => s.seq < next).length === next - 1) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(
+      `the client's answers to every request sent before ${new Date(to).toISOString()}`,
+      () => {
+        const samples = this.samples();
+        const next = samples.find((s) => s.t >= to)?.seq;
+        return next !== undefined && samples.filter((s) => s.seq < next).length === next - 1;
+      },
+      { timeoutMs: maxWaitMs },
+    );
   }
 
   lost(from = 0, to = Infinity): number {

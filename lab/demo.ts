@@ -109,7 +109,7 @@ async function main(): Promise<number> {
     if (fb.tHub) events.push({ t: fb.tHub, label: `${fault}: hub best path: northeurope` });
     console.log(formatHubTable(await lab.hub.routes(), lab.topo));
     // The next fault starts from a whole region: both servers back in HAProxy, not only the first.
-    if (!(await waitAllUp(poller))) say('HAProxy (northeurope) did not mark every server UP again within 10 s');
+    await waitAllUp(poller);
     await sleep(1000);
   }
   poller.stop();

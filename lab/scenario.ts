@@ -1,6 +1,7 @@
 // A failover or fail-back, measured: the fault, then HAProxy's detection, the plugin's decision and the hub's change,
 // and what the client felt meanwhile.
 import type { ClientRun } from './client.js';
+import { waitFor } from './daemons/index.js';
 import type { Lab } from './lab.js';
 import { pluginTransitions, type Breakdown, type HaproxyPoller } from './measure.js';
 import type { Nva } from './nva.js';
@@ -111,14 +112,15 @@ export async function measureTransition(
 }
 
 /** Waits until HAProxy has every non-backup server of the watched backend UP: the next fault starts from a whole region. */
-export async function waitAllUp(poller: HaproxyPoller, timeoutMs = 10_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const s = poller.current();
-    if (s && s.total > 0 && s.up === s.total) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
+export async function waitAllUp(poller: HaproxyPoller, timeoutMs = 10_000): Promise<void> {
+  await waitFor(
+    `HAProxy to mark every ${poller.backend} server UP again`,
+    () => {
+      const s = poller.current();
+      return s !== undefined && s.total > 0 && s.up === s.total;
+    },
+    { timeoutMs },
+  );
 }
 
 /** The lab's service's minUp: HAProxy's fail-back is done once that many servers are UP. */
