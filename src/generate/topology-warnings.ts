@@ -1,6 +1,7 @@
 import { configWarnings } from '../config/config-warnings.js';
 import { loadConfig } from '../config/load-config.js';
 import { isLoopback } from '../config/listen-address.js';
+import { serverAddressHost } from './is-server-address.js';
 import { placeNvas } from './place-nvas.js';
 import { renderPluginConfig } from './render-plugin-config.js';
 import type { BackendServers, Topology } from './topology.js';
@@ -42,7 +43,7 @@ function bridgeWarnings(topology: Topology): string[] {
 function loopbackServers(servers: BackendServers | undefined, at: string): string[] {
   return Object.entries(servers ?? {}).flatMap(([backend, list]) =>
     list.flatMap((server, i) =>
-      isLoopback(server.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''))
+      isLoopback(serverAddressHost(server) ?? '')
         ? [`${at}/${backend}/${i}: ${server} is on loopback, so the other regions' HAProxies cannot reach it over the bridge; list an address they can reach, or set bridge: false`]
         : [],
     ),
