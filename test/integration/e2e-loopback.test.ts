@@ -18,7 +18,7 @@ import {
   type Lab,
 } from '../../lab/daemons/index.js';
 import { exabgpVersions } from '../../lab/daemons/exabgp.js';
-import { httpDefaults, startHaproxy, type RunningHaproxy } from '../support/haproxy.js';
+import { startHaproxy, twoServerBackendConfig, type RunningHaproxy } from '../support/haproxy.js';
 import { bundlePath as plugin, pluginNode } from '../support/plugin-process.js';
 
 const prefix = '198.18.0.10/32';
@@ -39,17 +39,7 @@ describe.each(exabgpVersions)('exabgp-anycast between HAProxy and a BGP peer, un
     lab = openLab(`e2e-${version}`);
     s1 = await startBackend(lab, { name: 's1' });
     s2 = await startBackend(lab, { name: 's2' });
-    haproxy = await startHaproxy({
-      config: [
-        ...httpDefaults,
-        '',
-        'backend be_app',
-        '    option httpchk GET /',
-        `    server s1 127.0.0.1:${s1.port} check inter 200ms fall 2 rise 2`,
-        `    server s2 127.0.0.1:${s2.port} check inter 200ms fall 2 rise 2`,
-        '',
-      ].join('\n'),
-    });
+    haproxy = await startHaproxy({ config: twoServerBackendConfig([s1.port, s2.port], 'inter 200ms fall 2 rise 2') });
     lab.adopt('haproxy', haproxy.pid, () => haproxy.stop());
 
     bird = await startBird(lab, { routerId: '127.0.0.2', localAs: 65515, neighbors: [{ name: 'nva', address: '127.0.0.1', as: 65010 }] });

@@ -5,7 +5,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertSteady, openLab, startBackend, waitFor, type Lab } from '../../lab/daemons/index.js';
-import { httpDefaults, startHaproxy, type RunningHaproxy } from '../support/haproxy.js';
+import { startHaproxy, twoServerBackendConfig, type RunningHaproxy } from '../support/haproxy.js';
 import { bundlePath, spawnPlugin, type PluginProcess } from '../support/plugin-process.js';
 
 const prefix = '198.18.0.10/32';
@@ -25,17 +25,7 @@ describe('exabgp-anycast across an HAProxy reload (haproxy -sf)', () => {
     lab = openLab('haproxy-reload');
     const s1 = await startBackend(lab, { name: 's1' });
     const s2 = await startBackend(lab, { name: 's2' });
-    haproxy = await startHaproxy({
-      config: [
-        ...httpDefaults,
-        '',
-        'backend be_app',
-        '    option httpchk GET /',
-        `    server s1 127.0.0.1:${s1.port} check inter ${checkInterMs} rise 2 fall 2`,
-        `    server s2 127.0.0.1:${s2.port} check inter ${checkInterMs} rise 2 fall 2`,
-        '',
-      ].join('\n'),
-    });
+    haproxy = await startHaproxy({ config: twoServerBackendConfig([s1.port, s2.port], `inter ${checkInterMs} rise 2 fall 2`) });
     lab.adopt('haproxy', haproxy.pid, () => haproxy.stop());
     await waitForServers('both servers checked UP', (servers) => servers === 's1=UP L7OK s2=UP L7OK');
 

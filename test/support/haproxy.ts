@@ -19,6 +19,18 @@ export const httpDefaults: readonly string[] = [
   '    timeout check 1s',
 ];
 
+/** Backend be_app: servers s1 and s2 at loopback `ports`, each checked with GET / and `check` ("inter 200ms fall 2 rise 2"). */
+export function twoServerBackendConfig(ports: readonly [number, number], check: string): string {
+  return [
+    ...httpDefaults,
+    '',
+    'backend be_app',
+    '    option httpchk GET /',
+    ...ports.map((port, i) => `    server s${i + 1} 127.0.0.1:${port} check ${check}`),
+    '',
+  ].join('\n');
+}
+
 /**
  * HAProxy writing its own state changes to a log ring, with a stats socket at `level operator`
  * (and one at `level user` when asked), and two servers checked against HAProxy's own responder.
